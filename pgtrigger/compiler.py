@@ -1,0 +1,304 @@
+"""Compiled triggers: the SQL a declaration installs, in the form migrations serialize.
+
+A compiled trigger is pure data. Migration files keep the function body and the trigger
+definition verbatim, so an old migration applies what it applied when it was written, whatever
+the library version. ``UpsertTriggerSql`` reads migration files written by django-pgtrigger 4.x.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pgtrigger import sql
+
+
+class _Data:
+    """Keyword-only value object that deconstructs for migration files."""
+
+    _fields: tuple[str, ...] = ()
+
+    def deconstruct(self) -> tuple[str, tuple[()], dict[str, Any]]:
+        kwargs = {name: getattr(self, name) for name in self._fields}
+        return f"pgtrigger.compiler.{type(self).__name__}", (), kwargs
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.deconstruct() == other.deconstruct()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(repr(self.deconstruct()))
+
+    def __repr__(self) -> str:
+        kwargs = ", ".join(f"{k}={v!r}" for k, v in self.deconstruct()[2].items())
+        return f"{type(self).__name__}({kwargs})"
+
+
+class TriggerSql(_Data):
+    """The SQL of one trigger and its function.
+
+    ``function`` is the PL/pgSQL source (``DECLARE ... BEGIN ... END;``) of the function named
+    ``pgid``; the trigger is ``CREATE TRIGGER pgid {event} ON table {body}``.
+    """
+
+    _fields = ("pgid", "table", "event", "body", "function", "constraint", "hash")
+
+    def __init__(
+        self,
+        *,
+        pgid: str,
+        table: str,
+        event: str,
+        body: str,
+        function: str,
+        constraint: bool = False,
+        hash: str | None = None,
+    ) -> None:
+        self.pgid = pgid
+        self.table = table
+        self.event = event
+        self.body = body
+        self.function = function
+        self.constraint = constraint
+        self.hash = hash or self.compute_hash()
+
+    def compute_hash(self) -> str:
+        text = "\n".join(
+            [self.pgid, self.table, self.event, self.body, self.function, str(self.constraint)]
+        )
+        return hashlib.sha1(text.encode()).hexdigest()
+
+    def with_table(self, table: str) -> TriggerSql:
+        """The same trigger on another table (a renamed model's)."""
+        kwargs = self.deconstruct()[2]
+        if table == self.table:
+            return self
+        kwargs.update(table=table, hash=None)
+        return TriggerSql(**kwargs)
+
+    # --- statements -----------------------------------------------------------------------------
+    def function_sql(self) -> str:
+        return (
+            f"CREATE OR REPLACE FUNCTION {sql.quote_ident(self.pgid)}() RETURNS TRIGGER AS "
+            f"{sql.dollar_quote(self.function)} LANGUAGE plpgsql"
+        )
+
+    def trigger_sql(self, *, replace: bool) -> str:
+        create = (
+            "CREATE CONSTRAINT TRIGGER"
+            if self.constraint
+            else ("CREATE OR REPLACE TRIGGER" if replace else "CREATE TRIGGER")
+        )
+        return (
+            f"{create} {sql.quote_ident(self.pgid)} {self.event} "
+            f"ON {sql.quote_table(self.table)} {self.body}"
+        )
+
+    def drop_trigger_sql(self) -> str:
+        return (
+            f"DROP TRIGGER IF EXISTS {sql.quote_ident(self.pgid)} ON {sql.quote_table(self.table)}"
+        )
+
+    def comment_sql(self) -> str:
+        return (
+            f"COMMENT ON TRIGGER {sql.quote_ident(self.pgid)} ON {sql.quote_table(self.table)} "
+            f"IS {sql.quote_literal(self.hash)}"
+        )
+
+    def prelude_sql(self) -> list[str]:
+        return []
+
+    def install_sql(self, server_version: int = 140000) -> list[str]:
+        """Statements that create or replace the trigger in place.
+
+        On PostgreSQL 14+ a plain trigger is replaced with ``CREATE OR REPLACE TRIGGER`` so the
+        table is never without it. Constraint triggers cannot be replaced and are re-created;
+        within the installing transaction no other session sees the gap.
+        """
+        statements = [*self.prelude_sql(), self.function_sql()]
+        replace = server_version >= 140000 and not self.constraint
+        if replace:
+            # A constraint trigger of the same name cannot be replaced by a plain one.
+            statements.append(self._drop_if_constraint_sql())
+        else:
+            statements.append(self.drop_trigger_sql())
+        statements += [self.trigger_sql(replace=replace), self.comment_sql()]
+        return statements
+
+    def _drop_if_constraint_sql(self) -> str:
+        table = sql.quote_literal(sql.quote_table(self.table))
+        return (
+            "DO $pgtrigger$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger "
+            f"WHERE tgname = {sql.quote_literal(self.pgid)} AND tgconstraint <> 0 "
+            f"AND tgrelid = to_regclass({table})) THEN {self.drop_trigger_sql()}; "
+            "END IF; END $pgtrigger$"
+        )
+
+    def uninstall_sql(self) -> list[str]:
+        return [self.drop_trigger_sql(), f"DROP FUNCTION IF EXISTS {sql.quote_ident(self.pgid)}()"]
+
+
+class Trigger(_Data):
+    """A compiled trigger as stored in migration state: its name and its SQL."""
+
+    _fields = ("name", "sql")
+
+    def __init__(self, *, name: str, sql: TriggerSql) -> None:
+        self.name = name
+        self.sql = sql
+
+    @property
+    def pgid(self) -> str:
+        return self.sql.pgid
+
+    @property
+    def table(self) -> str:
+        return self.sql.table
+
+    @property
+    def hash(self) -> str:
+        return self.sql.hash
+
+
+_LEGACY_IGNORE_FUNC = """
+CREATE OR REPLACE FUNCTION {ignore_func_name}(
+    trigger_name NAME
+)
+RETURNS BOOLEAN AS $$
+    DECLARE
+        _pgtrigger_ignore TEXT[];
+        _result BOOLEAN;
+    BEGIN
+        BEGIN
+            SELECT INTO _pgtrigger_ignore
+                CURRENT_SETTING('pgtrigger.ignore');
+            EXCEPTION WHEN OTHERS THEN
+        END;
+        IF _pgtrigger_ignore IS NOT NULL THEN
+            SELECT trigger_name = ANY(_pgtrigger_ignore)
+            INTO _result;
+            RETURN _result;
+        ELSE
+            RETURN FALSE;
+        END IF;
+    END;
+$$ LANGUAGE plpgsql
+""".strip()
+
+_LEGACY_FUNCTION = """
+    {declare}
+    BEGIN
+        IF ({ignore_func_name}(TG_NAME) IS TRUE) THEN
+            IF (TG_OP = 'DELETE') THEN
+                RETURN OLD;
+            ELSE
+                RETURN NEW;
+            END IF;
+        END IF;
+        {func}
+    END;
+"""
+
+
+class UpsertTriggerSql(TriggerSql):
+    """A trigger as django-pgtrigger 4.x serialized it in migration files.
+
+    Migration files written by 4.x keep importing and applying: the keyword arguments are the ones
+    those files pass, and the installed SQL is the 4.x layout (an ignore check in the function
+    body through a shared ``_pgtrigger_should_ignore`` function).
+    """
+
+    _fields = (
+        "ignore_func_name",
+        "pgid",
+        "declare",
+        "func",
+        "hash",
+        "operation",
+        "table",
+        "when",
+        "condition",
+        "level",
+        "referencing",
+        "timing",
+        "constraint",
+        "execute",
+    )
+
+    def __init__(
+        self,
+        *,
+        ignore_func_name: str = "_pgtrigger_should_ignore",
+        pgid: str,
+        declare: str | None = None,
+        func: str,
+        hash: str | None = None,
+        operation: str,
+        table: str,
+        when: str,
+        condition: str | None = None,
+        level: str | None = None,
+        referencing: str | None = None,
+        timing: str | None = None,
+        constraint: str | None = None,
+        execute: str | None = None,
+    ) -> None:
+        self.ignore_func_name = ignore_func_name
+        self.declare = declare or ""
+        self.func = func
+        self.operation = operation
+        self.when = when
+        self.condition = condition or ""
+        self.level = level or "ROW"
+        self.referencing = referencing or ""
+        self.timing = timing or ""
+        self.execute = execute or f"{pgid}()"
+        is_constraint = bool(constraint and constraint.strip())
+        body = " ".join(
+            part
+            for part in (
+                self.timing,
+                self.referencing,
+                f"FOR EACH {self.level}",
+                self.condition,
+                f"EXECUTE PROCEDURE {self.execute}",
+            )
+            if part
+        )
+        function = _LEGACY_FUNCTION.format(
+            declare=self.declare, ignore_func_name=ignore_func_name, func=func
+        )
+        super().__init__(
+            pgid=pgid,
+            table=table,
+            event=f"{when} {operation}",
+            body=body,
+            function=function,
+            constraint=is_constraint,
+            hash=hash,
+        )
+        self.constraint = constraint  # type: ignore[assignment]
+
+    def deconstruct(self) -> tuple[str, tuple[()], dict[str, Any]]:
+        path, args, kwargs = super().deconstruct()
+        return path, args, {k: v for k, v in kwargs.items() if v not in (None, "")}
+
+    def prelude_sql(self) -> list[str]:
+        return [_LEGACY_IGNORE_FUNC.format(ignore_func_name=self.ignore_func_name)]
+
+    def install_sql(self, server_version: int = 140000) -> list[str]:
+        # 4.x layout is always drop-and-create, as those migrations did.
+        statements = [*self.prelude_sql(), self.function_sql(), self.drop_trigger_sql()]
+        create = "CREATE CONSTRAINT TRIGGER" if self.constraint else "CREATE TRIGGER"
+        statements.append(
+            f"{create} {sql.quote_ident(self.pgid)} {self.event} "
+            f"ON {sql.quote_table(self.table)} {self.body}"
+        )
+        statements.append(self.comment_sql())
+        return statements
+
+    def with_table(self, table: str) -> TriggerSql:
+        if table == self.table:
+            return self
+        kwargs = self.deconstruct()[2]
+        kwargs["table"] = table
+        return UpsertTriggerSql(**kwargs)

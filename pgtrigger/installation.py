@@ -1,0 +1,248 @@
+"""Install, uninstall, enable, disable and prune triggers, and read what is installed.
+
+Every call runs a constant number of queries: statements for all triggers are sent as one batch,
+and the catalog is read once for all triggers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+
+from pgtrigger import registry, sql
+from pgtrigger import settings as pgtrigger_settings
+
+if TYPE_CHECKING:
+    from django.db import models
+
+    from pgtrigger.compiler import Trigger as CompiledTrigger
+    from pgtrigger.trigger import Trigger
+
+
+class Status(str, enum.Enum):
+    INSTALLED = "INSTALLED"
+    OUTDATED = "OUTDATED"
+    UNINSTALLED = "UNINSTALLED"
+    PRUNE = "PRUNE"
+    UNALLOWED = "UNALLOWED"
+
+
+@dataclasses.dataclass(frozen=True)
+class InstalledTrigger:
+    """A ``pgtrigger_*`` trigger found in the catalog."""
+
+    table_oid: int
+    schema: str
+    table: str
+    pgid: str
+    enabled: bool
+    hash: str | None
+    function_source: str | None
+    function_schema: str
+
+    @property
+    def qualified_table(self) -> str:
+        return f"{sql.quote_ident(self.schema)}.{sql.quote_ident(self.table)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class TriggerStatus:
+    """The state of a registered trigger (or of an installed one to prune) in a database."""
+
+    uri: str
+    status: Status
+    enabled: bool | None
+    model: type[models.Model] | None = None
+    trigger: Trigger | None = None
+    installed: InstalledTrigger | None = None
+
+
+def _alias(database: str | None) -> str:
+    return database or DEFAULT_DB_ALIAS
+
+
+def _server_version(database: str) -> int:
+    connection = connections[database]
+    connection.ensure_connection()
+    return int(getattr(connection, "pg_version", 140000))
+
+
+def execute(statements: Iterable[str], database: str | None = None) -> None:
+    """Run ``statements`` in one round trip, atomically."""
+    batch = ";\n".join(statements)
+    if not batch:
+        return
+    alias = _alias(database)
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute(batch)
+
+
+def _allowed(model: type[models.Model], database: str) -> bool:
+    return router.allow_migrate_model(database, model)
+
+
+def _selected(uris: tuple[str, ...], database: str) -> list[tuple[type[models.Model], Trigger]]:
+    return [(m, t) for m, t in registry.registered(*uris) if _allowed(m, database)]
+
+
+def install_compiled(compiled: Iterable[CompiledTrigger], database: str | None = None) -> None:
+    alias = _alias(database)
+    version = _server_version(alias)
+    execute([stmt for trigger in compiled for stmt in trigger.sql.install_sql(version)], alias)
+
+
+def uninstall_compiled(compiled: Iterable[CompiledTrigger], database: str | None = None) -> None:
+    execute([stmt for trigger in compiled for stmt in trigger.sql.uninstall_sql()], database)
+
+
+def set_enabled(
+    compiled: Iterable[CompiledTrigger], enabled: bool, database: str | None = None
+) -> None:
+    action = "ENABLE" if enabled else "DISABLE"
+    execute(
+        [
+            f"ALTER TABLE {sql.quote_table(t.table)} {action} TRIGGER {sql.quote_ident(t.pgid)}"
+            for t in compiled
+        ],
+        database,
+    )
+
+
+def install(*uris: str, database: str | None = None) -> None:
+    """Install (or update in place) the registered triggers, all of them when no URI is given.
+
+    With ``PGTRIGGER_PRUNE_ON_INSTALL`` (the default) a full install also drops installed
+    triggers that are no longer registered.
+    """
+    alias = _alias(database)
+    compiled = [t.compile(m) for m, t in _selected(uris, alias)]
+    statements: list[str] = []
+    if not uris and pgtrigger_settings.prune_on_install():
+        statements += _prune_sql(prunable(database=alias))
+    version = _server_version(alias)
+    statements += [stmt for trigger in compiled for stmt in trigger.sql.install_sql(version)]
+    execute(statements, alias)
+
+
+def uninstall(*uris: str, database: str | None = None) -> None:
+    """Drop the registered triggers and their functions (all when no URI is given)."""
+    alias = _alias(database)
+    uninstall_compiled([t.compile(m) for m, t in _selected(uris, alias)], alias)
+
+
+def enable(*uris: str, database: str | None = None) -> None:
+    """Enable installed triggers (``ALTER TABLE ... ENABLE TRIGGER``)."""
+    alias = _alias(database)
+    set_enabled([t.compile(m) for m, t in _installed_selection(uris, alias)], True, alias)
+
+
+def disable(*uris: str, database: str | None = None) -> None:
+    """Disable installed triggers (``ALTER TABLE ... DISABLE TRIGGER``)."""
+    alias = _alias(database)
+    set_enabled([t.compile(m) for m, t in _installed_selection(uris, alias)], False, alias)
+
+
+def _installed_selection(
+    uris: tuple[str, ...], database: str
+) -> list[tuple[type[models.Model], Trigger]]:
+    installed = {
+        s.uri
+        for s in status(*uris, database=database)
+        if s.status in (Status.INSTALLED, Status.OUTDATED)
+    }
+    return [(m, t) for m, t in _selected(uris, database) if t.get_uri(m) in installed]
+
+
+def _prune_sql(triggers: Iterable[InstalledTrigger]) -> list[str]:
+    statements = []
+    for trigger in triggers:
+        pgid = sql.quote_ident(trigger.pgid)
+        statements.append(f"DROP TRIGGER IF EXISTS {pgid} ON {trigger.qualified_table}")
+        statements.append(
+            f"DROP FUNCTION IF EXISTS {sql.quote_ident(trigger.function_schema)}.{pgid}()"
+        )
+    return statements
+
+
+def prunable(database: str | None = None) -> list[InstalledTrigger]:
+    """Installed ``pgtrigger_*`` triggers in the search path that no registered trigger claims."""
+    return [
+        s.installed
+        for s in status(database=database)
+        if s.status == Status.PRUNE and s.installed is not None
+    ]
+
+
+def prune(database: str | None = None) -> None:
+    """Drop installed triggers that are no longer registered."""
+    execute(_prune_sql(prunable(database=database)), database)
+
+
+_CATALOG_SQL = """
+SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D',
+       obj_description(t.oid, 'pg_trigger'), p.prosrc, pn.nspname
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+WHERE t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
+  AND (n.nspname = ANY(current_schemas(false)) OR c.oid = ANY(%s::oid[]))
+"""
+
+_RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS r(tbl)"
+
+
+def installed(tables: Iterable[str] = (), database: str | None = None) -> list[InstalledTrigger]:
+    """Read every ``pgtrigger_*`` trigger of the search path (and of ``tables``) in one query."""
+    return list(_read_catalog(tables, _alias(database))[1])
+
+
+def _read_catalog(
+    tables: Iterable[str], database: str
+) -> tuple[dict[str, int | None], list[InstalledTrigger]]:
+    quoted = sorted({sql.quote_table(table) for table in tables})
+    with connections[database].cursor() as cursor:
+        cursor.execute(_RESOLVE_SQL, [quoted])
+        oids = {tbl: oid for tbl, oid in cursor.fetchall()}
+        cursor.execute(_CATALOG_SQL, [[oid for oid in oids.values() if oid is not None]])
+        rows = [InstalledTrigger(*row) for row in cursor.fetchall()]
+    return oids, rows
+
+
+def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
+    """The status of registered triggers (all when no URI is given) and of triggers to prune."""
+    alias = _alias(database)
+    selected = registry.registered(*uris)
+    oids, rows = _read_catalog((t.get_table(m) for m, t in selected), alias)
+    by_key = {(row.table_oid, row.pgid): row for row in rows}
+    claimed: set[tuple[int, str]] = set()
+    result = []
+    for model, trigger in registry.registered():
+        table_oid = oids.get(sql.quote_table(trigger.get_table(model)))
+        if table_oid is not None:
+            claimed.add((table_oid, trigger.get_pgid(model)))
+    for model, trigger in selected:
+        uri = trigger.get_uri(model)
+        if not _allowed(model, alias):
+            result.append(TriggerStatus(uri, Status.UNALLOWED, None, model, trigger))
+            continue
+        table_oid = oids.get(sql.quote_table(trigger.get_table(model)))
+        row = by_key.get((table_oid, trigger.get_pgid(model))) if table_oid else None
+        if row is None:
+            result.append(TriggerStatus(uri, Status.UNINSTALLED, None, model, trigger))
+            continue
+        expected = trigger.compile(model).sql
+        current = row.hash == expected.hash and row.function_source == expected.function
+        state = Status.INSTALLED if current else Status.OUTDATED
+        result.append(TriggerStatus(uri, state, row.enabled, model, trigger, row))
+    if not uris:
+        for row in rows:
+            if (row.table_oid, row.pgid) not in claimed:
+                uri = f"{row.schema}.{row.table}:{row.pgid}"
+                result.append(TriggerStatus(uri, Status.PRUNE, row.enabled, installed=row))
+    return result

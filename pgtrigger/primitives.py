@@ -1,0 +1,176 @@
+"""The building blocks of a trigger declaration: level, when, operation, timing, referencing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pgtrigger import sql
+
+if TYPE_CHECKING:
+    from django.db import models
+
+
+class _Primitive:
+    """A keyword of the CREATE TRIGGER statement, compared and hashed by its SQL text."""
+
+    values: tuple[str, ...] = ()
+
+    def __init__(self, name: str) -> None:
+        if name not in self.values:
+            raise ValueError(
+                f"{name!r} is not a valid {type(self).__name__}: use one of {self.values}"
+            )
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"pgtrigger.{type(self).__name__}({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and str(other) == str(self)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, str(self)))
+
+
+class Level(_Primitive):
+    """Whether a trigger fires once per row or once per statement."""
+
+    values = ("ROW", "STATEMENT")
+
+
+Row = Level("ROW")
+"""Fire once for each affected row."""
+
+Statement = Level("STATEMENT")
+"""Fire once per statement, however many rows it touches."""
+
+
+class When(_Primitive):
+    """When a trigger fires relative to the operation."""
+
+    values = ("BEFORE", "AFTER", "INSTEAD OF")
+
+
+Before = When("BEFORE")
+After = When("AFTER")
+InsteadOf = When("INSTEAD OF")
+
+
+class Timing(_Primitive):
+    """Initial timing of a deferrable (constraint) trigger."""
+
+    values = ("IMMEDIATE", "DEFERRED")
+
+
+Immediate = Timing("IMMEDIATE")
+"""A deferrable trigger that fires at the end of each statement unless deferred."""
+
+Deferred = Timing("DEFERRED")
+"""A deferrable trigger that fires at commit unless set immediate."""
+
+
+class Operation(_Primitive):
+    """An event that fires a trigger. Combine operations with ``|``."""
+
+    values = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+
+    def __or__(self, other: Operation) -> Operations:
+        return Operations(self, other)
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return (self,)
+
+    def render(self, model: type[models.Model] | None = None) -> str:
+        return self.name
+
+
+class Operations(Operation):
+    """Several operations, rendered as ``INSERT OR UPDATE ...``."""
+
+    def __init__(self, *operations: Operation) -> None:
+        flat: list[Operation] = []
+        for operation in operations:
+            if not isinstance(operation, Operation):
+                raise ValueError(f"{operation!r} is not a pgtrigger operation")
+            flat.extend(operation.operations)
+        self._operations = tuple(flat)
+        self.name = " OR ".join(op.name for op in flat)
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return self._operations
+
+    def render(self, model: type[models.Model] | None = None) -> str:
+        return " OR ".join(op.render(model) for op in self._operations)
+
+    def __repr__(self) -> str:
+        return " | ".join(repr(op) for op in self._operations)
+
+
+class UpdateOf(Operation):
+    """An update of specific fields (or columns): ``UPDATE OF "col1", "col2"``."""
+
+    def __init__(self, *fields: str) -> None:
+        self.fields = tuple(fields)
+        self.name = "UPDATE OF " + ", ".join(self.fields)
+
+    def columns(self, model: type[models.Model]) -> list[str]:
+        """Resolve field (or column) names to columns; an unknown name raises ``LookupError``."""
+        by_name = {f.name: f.column for f in model._meta.concrete_fields}
+        by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+        columns = set(by_name.values())
+        resolved = []
+        for name in self.fields:
+            if name in by_name:
+                resolved.append(by_name[name])
+            elif name in by_attname:
+                resolved.append(by_attname[name])
+            elif name in columns:
+                resolved.append(name)
+            else:
+                raise LookupError(name)
+        return resolved
+
+    def render(self, model: type[models.Model] | None = None) -> str:
+        columns = list(self.fields) if model is None else self.columns(model)
+        return "UPDATE OF " + sql.join_idents(columns)
+
+    def __repr__(self) -> str:
+        return f"pgtrigger.UpdateOf({', '.join(map(repr, self.fields))})"
+
+
+Insert = Operation("INSERT")
+Update = Operation("UPDATE")
+Delete = Operation("DELETE")
+Truncate = Operation("TRUNCATE")
+
+
+class Referencing:
+    """Transition tables for statement-level triggers: ``REFERENCING OLD TABLE AS old ...``."""
+
+    def __init__(self, *, old: str | None = None, new: str | None = None) -> None:
+        if not old and not new:
+            raise ValueError('Referencing needs "old", "new" or both')
+        self.old = old
+        self.new = new
+
+    def __str__(self) -> str:
+        parts = ["REFERENCING"]
+        if self.old:
+            parts.append(f"OLD TABLE AS {sql.quote_ident(self.old)}")
+        if self.new:
+            parts.append(f"NEW TABLE AS {sql.quote_ident(self.new)}")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"pgtrigger.Referencing(old={self.old!r}, new={self.new!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Referencing) and (self.old, self.new) == (other.old, other.new)
+
+    def __hash__(self) -> int:
+        return hash((self.old, self.new))

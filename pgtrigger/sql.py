@@ -1,0 +1,85 @@
+"""Quoting helpers: every identifier and literal that reaches generated SQL goes through here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+IGNORE_SETTING = "pgtrigger.ignore"
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier, doubling embedded quotes.
+
+    A name already wrapped in double quotes is taken as quoted, which is Django's own convention
+    for schema-qualified tables (``db_table = '"schema"."table"'``).
+    """
+    if len(name) >= 2 and name.startswith('"') and name.endswith('"'):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """Quote a text literal for PostgreSQL (standard-conforming strings)."""
+    if "\\" in value:
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def split_table(db_table: str) -> tuple[str | None, str]:
+    """Split a Django ``db_table`` into ``(schema or None, table)``.
+
+    Handles Django's pre-quoted ``'"schema"."table"'`` form as well as plain names.
+    """
+    match = re.fullmatch(r'"((?:[^"]|"")+)"\."((?:[^"]|"")+)"', db_table)
+    if match:
+        return match.group(1).replace('""', '"'), match.group(2).replace('""', '"')
+    if len(db_table) >= 2 and db_table.startswith('"') and db_table.endswith('"'):
+        return None, db_table[1:-1].replace('""', '"')
+    return None, db_table
+
+
+def quote_table(db_table: str) -> str:
+    """Quote a Django ``db_table`` (optionally schema-qualified) as SQL."""
+    schema, table = split_table(db_table)
+    if schema is None:
+        return quote_ident(table)
+    return f"{quote_ident(schema)}.{quote_ident(table)}"
+
+
+def literal(value: Any) -> str:
+    """Render a Python value as a SQL literal with the installed PostgreSQL driver's adapters."""
+    try:
+        from psycopg import sql as psycopg_sql
+    except ImportError:  # pragma: no cover - psycopg2 installs
+        import psycopg2.extensions
+
+        adapted = psycopg2.extensions.adapt(value)
+        if hasattr(adapted, "encoding"):
+            adapted.encoding = "utf8"
+        quoted = adapted.getquoted()
+        return quoted.decode() if isinstance(quoted, bytes) else str(quoted)
+    return psycopg_sql.Literal(value).as_string(None)
+
+
+def interpolate(sql: str, params: Sequence[Any]) -> str:
+    """Inline ``params`` into a ``%s``-style query as escaped literals.
+
+    Trigger definitions cannot carry bind parameters, so conditions compiled by Django's query
+    compiler are rendered with each parameter adapted by the database driver.
+    """
+    return sql % tuple(literal(param) for param in params)
+
+
+def dollar_quote(body: str, tag: str = "pgtrigger") -> str:
+    """Wrap ``body`` in dollar quotes with a tag that does not occur in it."""
+    candidate, n = tag, 0
+    while f"${candidate}$" in body:
+        n += 1
+        candidate = f"{tag}{n}"
+    return f"${candidate}${body}${candidate}$"
+
+
+def join_idents(names: Iterable[str]) -> str:
+    return ", ".join(quote_ident(name) for name in names)

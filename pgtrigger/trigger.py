@@ -1,0 +1,260 @@
+"""``Trigger``: the declarative description of one PostgreSQL trigger on a model."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pgtrigger import compiler, sql
+from pgtrigger.conditions import Condition
+from pgtrigger.func import Func
+from pgtrigger.primitives import (
+    After,
+    Level,
+    Operation,
+    Referencing,
+    Row,
+    Statement,
+    Timing,
+    When,
+)
+
+if TYPE_CHECKING:
+    from django.db import models
+
+MAX_NAME_LENGTH = 47
+"""Longest trigger name: ``pgtrigger_<name>_<5-char hash>`` must fit PostgreSQL's 63 bytes."""
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def ignore_check_sql(pgid: str) -> str:
+    """SQL that is true unless ``pgtrigger.ignore()`` is active for the trigger ``pgid``.
+
+    ``current_setting(..., true)`` returns NULL instead of raising when the setting was never
+    defined, so no exception block (and no subtransaction) is needed.
+    """
+    needle = sql.quote_literal(f'"{pgid}"')
+    return f"strpos(COALESCE(current_setting('{sql.IGNORE_SETTING}', true), ''), {needle}) = 0"
+
+
+class Trigger:
+    """A PostgreSQL trigger declared on a Django model.
+
+    Declare triggers in ``Meta.triggers`` or with ``pgtrigger.register``. All arguments are
+    keyword-only; subclasses may set any of them as class attributes.
+
+    Args:
+        name: unique on the model; letters, digits, ``_`` and ``-``; at most 47 characters.
+        level: ``pgtrigger.Row`` (default) or ``pgtrigger.Statement``.
+        when: ``pgtrigger.Before``, ``pgtrigger.After`` or ``pgtrigger.InsteadOf``.
+        operation: ``pgtrigger.Insert``, ``Update``, ``Delete``, ``Truncate`` or
+            ``UpdateOf(*fields)``, combined with ``|``.
+        condition: a ``pgtrigger.Q``, ``Condition`` or change condition for the ``WHEN`` clause.
+        referencing: transition tables for statement-level triggers.
+        func: the function body between ``BEGIN`` and ``END`` (``str`` or ``pgtrigger.Func``).
+        declare: ``(variable, type)`` pairs declared for the function.
+        timing: ``pgtrigger.Immediate`` or ``pgtrigger.Deferred``: a deferrable constraint
+            trigger (``After`` and ``Row`` only).
+    """
+
+    name: str | None = None
+    level: Level = Row
+    when: When | None = None
+    operation: Operation | None = None
+    condition: Condition | None = None
+    referencing: Referencing | None = None
+    func: str | Func | None = None
+    declare: Sequence[tuple[str, str]] | None = None
+    timing: Timing | None = None
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        level: Level | None = None,
+        when: When | None = None,
+        operation: Operation | None = None,
+        condition: Condition | None = None,
+        referencing: Referencing | None = None,
+        func: str | Func | None = None,
+        declare: Sequence[tuple[str, str]] | None = None,
+        timing: Timing | None = None,
+    ) -> None:
+        self.name = name or self.name
+        self.level = level or self.level
+        self.when = when or self.when
+        self.operation = operation or self.operation
+        self.condition = condition or self.condition
+        self.referencing = referencing or self.referencing
+        self.func = func or self.func
+        self.declare = declare or self.declare
+        self.timing = timing or self.timing
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` for a declaration that is invalid whatever the model."""
+        if not self.name:
+            raise ValueError("A trigger needs a name")
+        if not isinstance(self.level, Level):
+            raise ValueError(f'Trigger "{self.name}": invalid level {self.level!r}')
+        if not isinstance(self.when, When):
+            raise ValueError(f'Trigger "{self.name}": invalid "when" {self.when!r}')
+        if not isinstance(self.operation, Operation):
+            raise ValueError(f'Trigger "{self.name}": invalid operation {self.operation!r}')
+        if self.timing is not None and not isinstance(self.timing, Timing):
+            raise ValueError(f'Trigger "{self.name}": invalid timing {self.timing!r}')
+        if self.referencing is not None and self.level != Statement:
+            raise ValueError(
+                f'Trigger "{self.name}": "referencing" is only for statement-level triggers'
+            )
+        if self.timing is not None and (self.level != Row or self.when != After):
+            raise ValueError(
+                f'Trigger "{self.name}": deferrable timing needs level=pgtrigger.Row and '
+                "when=pgtrigger.After"
+            )
+
+    # --- identity -------------------------------------------------------------------------------
+    def get_uri(self, model: type[models.Model]) -> str:
+        """``"app_label.ModelName:trigger_name"``."""
+        return f"{model._meta.label}:{self.name}"
+
+    def get_pgid(self, model: type[models.Model]) -> str:
+        """The name of the trigger (and its function) in PostgreSQL: stable and lower-case."""
+        model_hash = hashlib.sha1(self.get_uri(model).encode()).hexdigest()[:5]
+        return f"pgtrigger_{self.name}_{model_hash}".lower()
+
+    def get_table(self, model: type[models.Model]) -> str:
+        return model._meta.db_table
+
+    # --- rendering ------------------------------------------------------------------------------
+    def get_condition(self, model: type[models.Model]) -> Condition | None:
+        return self.condition
+
+    def render_condition(self, model: type[models.Model]) -> str:
+        """The user's condition as SQL, without the ignore check."""
+        condition = self.get_condition(model)
+        return condition.resolve(model) if condition is not None else ""
+
+    def get_declare(self, model: type[models.Model]) -> list[tuple[str, str]]:
+        return list(self.declare or [])
+
+    def render_declare(self, model: type[models.Model]) -> str:
+        declare = self.get_declare(model)
+        if not declare:
+            return ""
+        return "DECLARE\n" + "".join(f"    {var} {type_};\n" for var, type_ in declare)
+
+    def get_func_template_kwargs(self, model: type[models.Model]) -> dict[str, Any]:
+        """Extra variables for ``Func`` templates (subclasses add their own)."""
+        return {}
+
+    def get_func(self, model: type[models.Model]) -> str | Func:
+        if self.func is None:
+            raise ValueError(f'Trigger "{self.name}" on {model._meta.label} has no func')
+        return self.func
+
+    def render_func(self, model: type[models.Model]) -> str:
+        func = self.get_func(model)
+        if isinstance(func, Func):
+            return func.render(model, **self.get_func_template_kwargs(model))
+        return func
+
+    def render_function(self, model: type[models.Model]) -> str:
+        """The full PL/pgSQL source of the trigger function."""
+        ignore = ""
+        if self.when == When("INSTEAD OF"):
+            # INSTEAD OF triggers have no WHEN clause: check ignore in the body.
+            ignore = (
+                f"    IF NOT ({ignore_check_sql(self.get_pgid(model))}) THEN\n"
+                "        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n"
+                "        RETURN NEW;\n"
+                "    END IF;\n"
+            )
+        return (
+            f"\n{self.render_declare(model)}BEGIN\n{ignore}"
+            f"    {self.render_func(model).strip()}\n"
+            "END;\n"
+        )
+
+    def render_when_clause(self, model: type[models.Model]) -> str:
+        if self.when == When("INSTEAD OF"):
+            return ""
+        parts = [ignore_check_sql(self.get_pgid(model))]
+        condition = self.render_condition(model)
+        if condition:
+            parts.append(condition)
+        return "WHEN (" + " AND ".join(f"({part})" for part in parts) + ")"
+
+    def render_event(self, model: type[models.Model]) -> str:
+        assert self.operation is not None
+        return f"{self.when} {self.operation.render(model)}"
+
+    def render_body(self, model: type[models.Model]) -> str:
+        parts = []
+        if self.timing is not None:
+            parts.append(f"DEFERRABLE INITIALLY {self.timing}")
+        if self.referencing is not None:
+            parts.append(str(self.referencing))
+        parts.append(f"FOR EACH {self.level}")
+        when_clause = self.render_when_clause(model)
+        if when_clause:
+            parts.append(when_clause)
+        parts.append(f"EXECUTE FUNCTION {sql.quote_ident(self.get_pgid(model))}()")
+        return " ".join(parts)
+
+    def compile(self, model: type[models.Model]) -> compiler.Trigger:
+        """The SQL of this trigger on ``model``, as stored in migrations."""
+        return compiler.Trigger(
+            name=str(self.name),
+            sql=compiler.TriggerSql(
+                pgid=self.get_pgid(model),
+                table=self.get_table(model),
+                event=self.render_event(model),
+                body=self.render_body(model),
+                function=self.render_function(model),
+                constraint=self.timing is not None,
+            ),
+        )
+
+    # --- registration ---------------------------------------------------------------------------
+    def register(self, *models: type[models.Model]) -> Trigger:
+        """Register this trigger on ``models``."""
+        from pgtrigger import registry
+
+        for model in models:
+            registry.add(model, self)
+        return self
+
+    def unregister(self, *models: type[models.Model]) -> Trigger:
+        from pgtrigger import registry
+
+        for model in models:
+            registry.remove(model, self)
+        return self
+
+    # --- installation ---------------------------------------------------------------------------
+    def install(self, model: type[models.Model], database: str | None = None) -> None:
+        from pgtrigger import installation
+
+        installation.install_compiled([self.compile(model)], database=database)
+
+    def uninstall(self, model: type[models.Model], database: str | None = None) -> None:
+        from pgtrigger import installation
+
+        installation.uninstall_compiled([self.compile(model)], database=database)
+
+    def enable(self, model: type[models.Model], database: str | None = None) -> None:
+        from pgtrigger import installation
+
+        installation.set_enabled([self.compile(model)], True, database=database)
+
+    def disable(self, model: type[models.Model], database: str | None = None) -> None:
+        from pgtrigger import installation
+
+        installation.set_enabled([self.compile(model)], False, database=database)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.name}>"

@@ -1,0 +1,14 @@
+import pytest
+from django.db import connection
+
+
+@pytest.fixture
+def run_sql():
+    """Execute SQL on the default connection and return the rows, if any."""
+
+    def run(query, params=None):
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall() if cursor.description else None
+
+    return run
