@@ -1,18 +1,23 @@
 # Two commands do all set-up: `make demo` runs the cookbook, `make test` runs the test suite.
 # Both create .venv and install the project on first use; no database is needed
 # (an embedded PostgreSQL starts unless DATABASE_URL is set).
+# Other interpreters/Django releases: make test PYTHON=python3.13 VENV=.venv-313 DJANGO='django>=6.1'
 PYTHON ?= python3
 VENV ?= .venv
 DJANGO ?=
+# DRIVER=psycopg2 swaps psycopg 3 for psycopg2 in that venv.
+DRIVER ?=
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)$(subst $(eval) ,,$(subst <,lt,$(subst >,gt,$(subst =,,$(DJANGO)))))
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: demo test lint docs docs-check bench
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,docs]' $(if $(DJANGO),'$(DJANGO)')
+	$(BIN)/python -m pip install -q -e '.[dev,docs]' $(foreach p,$(DJANGO),'$(p)')
+	$(if $(filter psycopg2,$(DRIVER)),$(BIN)/python -m pip install -q psycopg2-binary && \
+		$(BIN)/python -m pip uninstall -q -y psycopg psycopg-binary)
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -54,6 +54,24 @@ def _error(model: type[models.Model], trigger: Trigger, id: int, msg: str, hint:
 
 def check_trigger(model: type[models.Model], trigger: Trigger) -> Iterator[checks.CheckMessage]:
     """Yield the check errors of one trigger on one model."""
+    errors = list(_check_declaration(model, trigger))
+    yield from errors
+    try:
+        trigger.compile(model)
+    except Exception as exc:  # reported, with its message, as a check error
+        if not any(e.id in ("pgtrigger.E001", "pgtrigger.E007") for e in errors):
+            yield _error(
+                model,
+                trigger,
+                10,
+                f"cannot be compiled: {exc!r}",
+                "Fix the declaration so it renders to SQL.",
+            )
+
+
+def _check_declaration(
+    model: type[models.Model], trigger: Trigger
+) -> Iterator[checks.CheckMessage]:
     name = str(trigger.name or "")
     if len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.match(name):
         yield _error(

@@ -82,7 +82,15 @@ def execute(statements: Iterable[str], database: str | None = None) -> None:
 
 
 def _allowed(model: type[models.Model], database: str) -> bool:
-    return router.allow_migrate_model(database, model)
+    """Whether the router lets ``model``'s table live in ``database``.
+
+    Asked for the concrete model without Django's ``can_migrate`` test, so triggers on proxies
+    and unmanaged models (views, third-party tables) can be installed.
+    """
+    concrete = model._meta.concrete_model
+    return router.allow_migrate(
+        database, concrete._meta.app_label, model_name=concrete._meta.model_name, model=concrete
+    )
 
 
 def _selected(uris: tuple[str, ...], database: str) -> list[tuple[type[models.Model], Trigger]]:

@@ -66,8 +66,9 @@ class _TriggerOperation(Operation):
         return state.apps.get_model(app_label, self.model_name)
 
     def _allowed(self, schema_editor: Any, model: type[models.Model]) -> bool:
+        # A proxy's trigger lives on its concrete table (Django never migrates proxies).
         return schema_editor.connection.vendor == "postgresql" and self.allow_migrate_model(
-            schema_editor.connection.alias, model
+            schema_editor.connection.alias, model._meta.concrete_model
         )
 
     def _install(

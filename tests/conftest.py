@@ -12,3 +12,14 @@ def run_sql():
             return cursor.fetchall() if cursor.description else None
 
     return run
+
+
+@pytest.fixture
+def install(db):
+    """Install a trigger for the test; the test transaction's rollback removes it."""
+
+    def _install(model, trigger):
+        trigger.install(model)
+        return trigger
+
+    return _install

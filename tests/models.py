@@ -113,3 +113,19 @@ class Registered(models.Model):
     """Trigger declared with the ``pgtrigger.register`` decorator."""
 
     name = models.CharField(max_length=64)
+
+
+class TestView(models.Model):
+    """An unmanaged model over a view that tests create, for INSTEAD OF triggers."""
+
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        managed = False
+        db_table = "tests_testview"
+
+
+class Child(models.Model):
+    """For deferrable constraint triggers: a child must reference an existing parent."""
+
+    parent_id = models.IntegerField()
