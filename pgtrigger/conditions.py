@@ -101,6 +101,7 @@ class IsDistinctFrom(Lookup):
     """``field__df=value``: ``IS DISTINCT FROM``, the null-safe ``!=``."""
 
     lookup_name = "df"
+    can_use_none_as_rhs = True
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -112,6 +113,7 @@ class IsNotDistinctFrom(Lookup):
     """``field__ndf=value``: ``IS NOT DISTINCT FROM``, the null-safe ``=``."""
 
     lookup_name = "ndf"
+    can_use_none_as_rhs = True
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
