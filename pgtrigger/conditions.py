@@ -97,28 +97,28 @@ class _Negated(Condition):
         return f"~({self.condition!r})"
 
 
-class IsDistinctFrom(Lookup):
+class _DistinctLookup(Lookup):
+    operator: str
+    can_use_none_as_rhs = True  # NULL is a value to compare, not "no filter"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} {self.operator} {rhs}", [*lhs_params, *rhs_params]
+
+
+class IsDistinctFrom(_DistinctLookup):
     """``field__df=value``: ``IS DISTINCT FROM``, the null-safe ``!=``."""
 
     lookup_name = "df"
-    can_use_none_as_rhs = True
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} IS DISTINCT FROM {rhs}", [*lhs_params, *rhs_params]
+    operator = "IS DISTINCT FROM"
 
 
-class IsNotDistinctFrom(Lookup):
+class IsNotDistinctFrom(_DistinctLookup):
     """``field__ndf=value``: ``IS NOT DISTINCT FROM``, the null-safe ``=``."""
 
     lookup_name = "ndf"
-    can_use_none_as_rhs = True
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} IS NOT DISTINCT FROM {rhs}", [*lhs_params, *rhs_params]
+    operator = "IS NOT DISTINCT FROM"
 
 
 models.Field.register_lookup(IsDistinctFrom)
