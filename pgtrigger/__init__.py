@@ -20,6 +20,16 @@ from pgtrigger.conditions import (
     IsNotDistinctFrom,
     Q,
 )
+from pgtrigger.contrib.change_tracking import TrackChanges
+from pgtrigger.contrib.composer import Composer
+from pgtrigger.contrib.fsm import FSM
+from pgtrigger.contrib.official_interface import OfficialInterface
+from pgtrigger.contrib.protect import Protect
+from pgtrigger.contrib.read_only import ReadOnly
+from pgtrigger.contrib.search_vector import UpdateSearchVector
+from pgtrigger.contrib.soft_delete import SoftDelete
+from pgtrigger.contrib.sync import SyncAggregate, SyncField
+from pgtrigger.contrib.versioning import Versioning
 from pgtrigger.func import Func
 from pgtrigger.installation import (
     disable,
@@ -55,12 +65,14 @@ from pgtrigger.trigger import Trigger
 from pgtrigger.version import __version__
 
 __all__ = [
+    "FSM",
     "After",
     "AllChange",
     "AllDontChange",
     "AnyChange",
     "AnyDontChange",
     "Before",
+    "Composer",
     "Condition",
     "Deferred",
     "Delete",
@@ -72,17 +84,26 @@ __all__ = [
     "IsDistinctFrom",
     "IsNotDistinctFrom",
     "Level",
+    "OfficialInterface",
     "Operation",
     "Operations",
+    "Protect",
     "Q",
+    "ReadOnly",
     "Referencing",
     "Row",
+    "SoftDelete",
     "Statement",
+    "SyncAggregate",
+    "SyncField",
     "Timing",
+    "TrackChanges",
     "Trigger",
     "Truncate",
     "Update",
     "UpdateOf",
+    "UpdateSearchVector",
+    "Versioning",
     "When",
     "__version__",
     "constraints",

@@ -135,6 +135,7 @@ def _check_declaration(
             "Use level=pgtrigger.Row and drop the condition.",
         )
     yield from _check_condition(model, trigger, operations)
+    yield from trigger.check(model)
     try:
         trigger.compile(model)
     except Exception as exc:
@@ -169,7 +170,12 @@ def _check_condition(
             f"Use old__<field> or new__<field> with a field of {model._meta.label}.",
         )
         return
-    if trigger.level == Statement and refs and _is_field_condition(condition):
+    if (
+        trigger.level == Statement
+        and refs
+        and _is_field_condition(condition)
+        and not getattr(trigger, "statement_conditions", False)
+    ):
         yield _error(
             model,
             trigger,

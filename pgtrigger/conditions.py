@@ -7,7 +7,9 @@ value is inlined as an escaped literal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import contextvars
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -23,6 +25,27 @@ if TYPE_CHECKING:
     from django.db.models import Field
 
 PSEUDO_ROWS = {"old": "OLD", "new": "NEW"}
+
+# How OLD and NEW are spelled in compiled SQL: statement-level recipes compile the same
+# conditions against transition tables instead (see ``row_aliases``).
+_aliases: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar(
+    "pgtrigger_row_aliases", default=("OLD", "NEW")
+)
+
+
+@contextlib.contextmanager
+def row_aliases(*, old: str, new: str) -> Iterator[None]:
+    """Compile conditions in the block against ``old``/``new`` instead of ``OLD``/``NEW``."""
+    token = _aliases.set((old, new))
+    try:
+        yield
+    finally:
+        _aliases.reset(token)
+
+
+def _alias(row: str) -> str:
+    old, new = _aliases.get()
+    return old if row == "OLD" else new
 
 
 class Condition:
@@ -152,7 +175,7 @@ class _PseudoRowQuery(Query):
         self, name: str, allow_joins: bool = True, reuse: Any = None, summarize: bool = False
     ) -> Any:
         alias, field, transforms = _split_ref(self.model, name)
-        expression: Any = Col(alias, field)
+        expression: Any = Col(_alias(alias), field)
         for transform in transforms:
             expression = self.try_transform(expression, transform)
         return expression
@@ -172,7 +195,7 @@ class Q(models.Q, Condition):
         query = _PseudoRowQuery(model)
         compiler = query.get_compiler(connection=connection)
         for alias in PSEUDO_ROWS.values():
-            compiler.quote_cache[alias] = alias
+            compiler.quote_cache[_alias(alias)] = _alias(alias)
         where = _build_where(query, self)
         text, params = compiler.compile(where)
         return sql.interpolate(text, params)
@@ -229,7 +252,8 @@ def _build_where(query: _PseudoRowQuery, node: models.Q) -> WhereNode:
             alias, field, lookups = _split_ref(query.model, key)
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(query)
-            children.append(query.build_lookup(lookups or ["exact"], Col(alias, field), value))
+            lhs = Col(_alias(alias), field)
+            children.append(query.build_lookup(lookups or ["exact"], lhs, value))
     return WhereNode(
         children, connector=OR if node.connector == models.Q.OR else AND, negated=node.negated
     )
@@ -288,8 +312,9 @@ class _Changes(Condition):
                 f"{type(self).__name__} has no fields to compare on {model._meta.label}"
             )
         connector = f" {self.connector} "
+        old, new = _alias("OLD"), _alias("NEW")
         return connector.join(
-            f"OLD.{sql.quote_ident(f.column)} {self.operator} NEW.{sql.quote_ident(f.column)}"
+            f"{old}.{sql.quote_ident(f.column)} {self.operator} {new}.{sql.quote_ident(f.column)}"
             for f in fields
         )
 

@@ -219,6 +219,10 @@ class Trigger:
             ),
         )
 
+    def check(self, model: type[models.Model]) -> list[Any]:
+        """Recipe-specific system check messages for ``model`` (none by default)."""
+        return []
+
     # --- registration ---------------------------------------------------------------------------
     def register(self, *models: type[models.Model]) -> Trigger:
         """Register this trigger on ``models``."""

@@ -1,5 +1,7 @@
 """Settings for the test suite: a real PostgreSQL (``DATABASE_URL`` or an embedded server)."""
 
+import django
+
 from cookbook import database
 
 SECRET_KEY = "pgtrigger-tests"
@@ -15,6 +17,8 @@ INSTALLED_APPS = [
     "tests.reliability",
     "cookbook",
 ]
+if django.VERSION >= (5, 2):
+    INSTALLED_APPS.append("tests.composite")
 DATABASES = database.django_databases("default", "other")
 # Triggers are installed by the test app's migrations, as in a real project.
 PGTRIGGER_INSTALL_ON_MIGRATE = False

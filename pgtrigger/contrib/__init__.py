@@ -1,0 +1,1 @@
+"""Prebuilt trigger recipes, each exported as ``pgtrigger.<Name>``."""

@@ -1,1 +1,262 @@
-"""Models for the contrib tests."""
+"""Models for the contrib recipe tests."""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower, Now
+
+import pgtrigger
+
+
+class ProtectedDelete(models.Model):
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(name="protect_deletes", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="protect_bulk_updates",
+                operation=pgtrigger.Update,
+                level=pgtrigger.Statement,
+                condition=None,
+            ),
+        ]
+
+
+class ConditionallyProtected(models.Model):
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(
+                name="protect_active_deletes",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__is_active=True),
+            ),
+            pgtrigger.Protect(
+                name="protect_truncate", operation=pgtrigger.Truncate, level=pgtrigger.Statement
+            ),
+        ]
+
+
+class FrozenRow(models.Model):
+    name = models.CharField(max_length=32)
+    note = models.CharField(max_length=32, default="")
+
+    class Meta:
+        triggers = [pgtrigger.ReadOnly(name="read_only", exclude=["note"])]
+
+
+class FrozenField(models.Model):
+    created_by = models.CharField(max_length=32)
+    other = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [pgtrigger.ReadOnly(name="read_only_created_by", fields=["created_by"])]
+
+
+class SoftBool(models.Model):
+    name = models.CharField(max_length=32)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="is_active")]
+
+
+class SoftChar(models.Model):
+    status = models.CharField(max_length=16, default="active")
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="status", value="it's gone")]
+
+
+class SoftInt(models.Model):
+    state = models.IntegerField(default=1)
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="state", value=0)]
+
+
+class SoftNullable(models.Model):
+    owner = models.CharField(max_length=16, null=True, default="me")
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="owner", value=None)]
+
+
+class SoftTimestamp(models.Model):
+    deleted_at = models.DateTimeField(null=True)
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="deleted_at", value=Now())]
+
+
+class SoftCustomPk(models.Model):
+    code = models.CharField(max_length=16, primary_key=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="is_active")]
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    CANCELLED = "cancelled"
+
+
+class Document(models.Model):
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(max_length=32, default="")
+
+    class Meta:
+        triggers = [
+            pgtrigger.FSM(
+                name="status_fsm",
+                field="status",
+                transitions=[
+                    (Status.DRAFT, Status.PUBLISHED),
+                    (Status.PUBLISHED, Status.ARCHIVED),
+                    ("*", Status.CANCELLED),
+                ],
+            )
+        ]
+
+
+class Ticket(models.Model):
+    """FSM over a nullable integer with allowed initial states."""
+
+    priority = models.IntegerField(null=True)
+
+    class Meta:
+        triggers = [
+            pgtrigger.FSM(
+                name="priority_fsm",
+                field="priority",
+                transitions=[(None, 1), (1, 2), (2, 3), (3, None)],
+                initial=[None, 1],
+            )
+        ]
+
+
+class Versioned(models.Model):
+    name = models.CharField(max_length=32)
+    version = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [pgtrigger.Versioning(name="versioning", field="version")]
+
+
+class Change(models.Model):
+    object_pk = models.TextField()
+    field = models.TextField()
+    old_value = models.JSONField(null=True)
+    new_value = models.JSONField(null=True)
+    changed_at = models.DateTimeField(db_default=Now())
+
+
+class Tracked(models.Model):
+    status = models.CharField(max_length=16, default="new")
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    untracked = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [
+            pgtrigger.TrackChanges(
+                name="track_changes", fields=["status", "price"], to="contrib_tests.Change"
+            )
+        ]
+
+
+class Composed(models.Model):
+    status = models.CharField(max_length=16, default="new")
+    counter = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Composer(
+                name="statement_protect_status",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("status"),
+                func={
+                    pgtrigger.Row: "RAISE EXCEPTION 'row';",
+                    pgtrigger.Statement: pgtrigger.Func(
+                        "IF EXISTS (SELECT 1 FROM {cond_joined_values} AS j "
+                        "WHERE j.old__status = 'locked') THEN "
+                        "RAISE EXCEPTION 'locked rows cannot change status (% rows changed)', "
+                        "(SELECT count(*) FROM {cond_new_values} AS n); END IF; RETURN NULL;"
+                    ),
+                },
+            )
+        ]
+
+
+class Person(models.Model):
+    email = models.CharField(max_length=64)
+    email_lower = models.CharField(max_length=64, default="")
+    price = models.IntegerField(default=0)
+    quantity = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [
+            pgtrigger.SyncField(
+                name="sync_email_lower", field="email_lower", expression=Lower("email")
+            ),
+            pgtrigger.SyncField(
+                name="sync_total", field="total", expression=F("price") * F("quantity")
+            ),
+        ]
+
+
+class Order(models.Model):
+    line_count = models.IntegerField(default=0)
+    amount = models.IntegerField(null=True)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    amount = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [
+            pgtrigger.SyncAggregate(name="sync_line_count", fk="order", parent_field="line_count"),
+            pgtrigger.SyncAggregate(
+                name="sync_amount", fk="order", parent_field="amount", aggregate="sum", of="amount"
+            ),
+        ]
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=64)
+    body = models.TextField(null=True)
+    search_vector = SearchVectorField(null=True)
+
+    class Meta:
+        triggers = [
+            pgtrigger.UpdateSearchVector(
+                name="search", vector_field="search_vector", document_fields=["title", "body"]
+            )
+        ]
+
+
+official_create = pgtrigger.OfficialInterface(
+    name="official_create", operation=pgtrigger.Insert, hint="use Account.objects.open()"
+)
+
+
+class AccountManager(models.Manager):
+    @official_create.official
+    def open(self, name):
+        return self.create(name=name)
+
+
+class Account(models.Model):
+    name = models.CharField(max_length=32)
+    objects = AccountManager()
+
+    class Meta:
+        triggers = [official_create]

@@ -1,0 +1,139 @@
+"""``Composer``: one declaration, row-level or statement-level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import checks
+from django.db import models
+
+from pgtrigger import sql
+from pgtrigger.conditions import Q, _Changes, row_aliases
+from pgtrigger.contrib import _columns
+from pgtrigger.func import Func
+from pgtrigger.primitives import Delete, Insert, Referencing, Statement, Update, UpdateOf
+from pgtrigger.trigger import Trigger
+
+
+class Composer(Trigger):
+    """A trigger whose ``func`` and condition work at either level.
+
+    ``func`` may be a dict ``{pgtrigger.Row: ..., pgtrigger.Statement: ...}``; the entry for
+    the trigger's ``level`` is used. At statement level the trigger declares the transition
+    tables ``old_values`` / ``new_values`` its operation has (``Update``: both, ``Insert``:
+    new, ``Delete``: old), and a field condition (``Q``, ``AnyChange``...) is not a ``WHEN``
+    clause but filters those tables inside the function. A ``Func`` template then sees:
+
+    - ``{cond_old_values}``: a subquery of the ``old_values`` rows meeting the condition;
+    - ``{cond_new_values}``: a subquery of the ``new_values`` rows meeting the condition;
+    - ``{cond_joined_values}``: a subquery of old and new rows (joined on the primary key)
+      meeting the condition, with columns ``old__<column>`` and ``new__<column>``.
+
+    Use them as ``FROM {cond_new_values} AS changed``. Example, a statement-level read-only
+    check that runs once per bulk update::
+
+        pgtrigger.Composer(
+            name="protect_status", level=pgtrigger.Statement, when=pgtrigger.After,
+            operation=pgtrigger.Update, condition=pgtrigger.AnyChange("status"),
+            func=pgtrigger.Func(
+                "IF EXISTS (SELECT 1 FROM {cond_new_values} AS changed) THEN "
+                "RAISE EXCEPTION 'status is read-only'; END IF; RETURN NULL;"
+            ),
+        )
+    """
+
+    statement_conditions = True  # field conditions are valid at statement level (see above)
+
+    def __init__(self, *, func: Any = None, **kwargs: Any) -> None:
+        self.funcs = func if isinstance(func, dict) else None
+        level = kwargs.get("level") or self.level
+        chosen = self.funcs.get(level) if self.funcs else func
+        if level == Statement and kwargs.get("referencing") is None:
+            kwargs["referencing"] = _transition_tables(kwargs.get("operation") or self.operation)
+        super().__init__(func=chosen, **kwargs)
+
+    def get_func(self, model: type[models.Model]) -> str | Func:
+        if self.funcs is not None:
+            func = self.funcs.get(self.level)
+            if func is None:
+                raise ValueError(f'Composer "{self.name}" has no func for level {self.level}')
+            return func
+        return super().get_func(model)
+
+    def _statement_condition(self) -> bool:
+        return self.level == Statement and self.condition is not None
+
+    def render_condition(self, model: type[models.Model]) -> str:
+        if self._statement_condition():
+            return ""  # applied to the transition tables by the template variables
+        return super().render_condition(model)
+
+    def get_func_template_kwargs(self, model: type[models.Model]) -> dict[str, Any]:
+        if self.level != Statement:
+            return {}
+        columns = [
+            sql.quote_ident(f.column)
+            for f in model._meta.concrete_model._meta.local_concrete_fields
+        ]
+        where = "TRUE"
+        if self.condition is not None:
+            with row_aliases(old="old_values", new="new_values"):
+                where = self.condition.resolve(model)
+        operations = self.operation.operations if self.operation else ()
+        updates = any(_is_update(op) for op in operations)
+        has_old = updates or Delete in operations
+        has_new = updates or Insert in operations
+        joined_from = (
+            f"old_values JOIN new_values ON {_columns.pk_match(model, 'old_values', 'new_values')}"
+            if has_old and has_new
+            else ("old_values" if has_old else "new_values")
+        )
+        kwargs = {}
+        if has_old:
+            kwargs["cond_old_values"] = f"(SELECT old_values.* FROM {joined_from} WHERE {where})"
+        if has_new:
+            kwargs["cond_new_values"] = f"(SELECT new_values.* FROM {joined_from} WHERE {where})"
+        if has_old and has_new:
+            selected = ", ".join(
+                [
+                    f"old_values.{c} AS {sql.quote_ident('old__' + c.strip(chr(34)))}"
+                    for c in columns
+                ]
+                + [
+                    f"new_values.{c} AS {sql.quote_ident('new__' + c.strip(chr(34)))}"
+                    for c in columns
+                ]
+            )
+            kwargs["cond_joined_values"] = f"(SELECT {selected} FROM {joined_from} WHERE {where})"
+        return kwargs
+
+    def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
+        if self._statement_condition() and not isinstance(self.condition, (Q, _Changes)):
+            return [
+                checks.Error(
+                    f'Trigger "{self.name}" on {model._meta.label}: a statement-level Composer '
+                    "needs a field condition (pgtrigger.Q or a change condition), not raw SQL.",
+                    hint="Express the condition with pgtrigger.Q / AnyChange.",
+                    obj=model,
+                    id="pgtrigger.E105",
+                )
+            ]
+        return []
+
+
+def _transition_tables(operation: Any) -> Referencing | None:
+    operations = operation.operations if operation is not None else ()
+    if len(operations) != 1:
+        return None  # PostgreSQL allows transition tables only for single-event triggers
+    (op,) = operations
+    if _is_update(op):
+        return Referencing(old="old_values", new="new_values")
+    if op == Insert:
+        return Referencing(new="new_values")
+    if op == Delete:
+        return Referencing(old="old_values")
+    return None
+
+
+def _is_update(operation: Any) -> bool:
+    return operation == Update or isinstance(operation, UpdateOf)

@@ -1,0 +1,55 @@
+"""``UpdateSearchVector``: keep a full-text search vector column up to date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import models
+
+from pgtrigger import sql
+from pgtrigger.contrib import _columns
+from pgtrigger.primitives import Before, Insert, Row, Update
+from pgtrigger.trigger import Trigger
+
+
+class UpdateSearchVector(Trigger):
+    """Set ``vector_field`` to ``to_tsvector(config_name, <document fields>)`` on every write.
+
+    ``UpdateSearchVector(name="search", vector_field="search_vector",
+    document_fields=["title", "body"])`` on a model with a ``SearchVectorField``. NULL fields
+    count as empty text.
+    """
+
+    when = Before
+    operation = Insert | Update
+    level = Row
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        vector_field: str | None = None,
+        document_fields: Sequence[str] | None = None,
+        config_name: str = "pg_catalog.english",
+        **kwargs: Any,
+    ) -> None:
+        if not vector_field:
+            raise ValueError(f'UpdateSearchVector trigger "{name}" needs a vector_field')
+        if not document_fields:
+            raise ValueError(f'UpdateSearchVector trigger "{name}" needs document_fields')
+        self.vector_field = vector_field
+        self.document_fields = list(document_fields)
+        self.config_name = config_name
+        super().__init__(name=name, **kwargs)
+
+    def get_func(self, model: type[models.Model]) -> str:
+        document = " || ' ' || ".join(
+            f"COALESCE(NEW.{_columns.column(model, name)}::text, '')"
+            for name in self.document_fields
+        )
+        config = f"{sql.quote_literal(self.config_name)}::regconfig"
+        return (
+            f"NEW.{_columns.column(model, self.vector_field)} := "
+            f"to_tsvector({config}, {document});\n    RETURN NEW;"
+        )

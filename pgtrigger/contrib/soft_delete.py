@@ -1,0 +1,60 @@
+"""``SoftDelete``: turn deletes into an update of a flag or timestamp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models.functions import Now
+
+from pgtrigger import sql
+from pgtrigger.contrib import _columns
+from pgtrigger.primitives import Before, Delete, Row
+from pgtrigger.trigger import Trigger
+
+
+class SoftDelete(Trigger):
+    """Cancel deletes and set ``field`` to ``value`` instead.
+
+    ``SoftDelete(name="soft_delete", field="is_active")`` sets ``is_active`` to ``False``;
+    ``value`` may be any value of the field (``"deleted"``, ``0``, ``None``...) or
+    ``django.db.models.functions.Now()`` to stamp the current time into e.g. ``deleted_at``.
+    Works for ``obj.delete()`` and ``queryset.delete()`` alike, and for composite primary
+    keys. Django's ``delete()`` still reports the rows as deleted; they remain in the table.
+    """
+
+    when = Before
+    operation = Delete
+    level = Row
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        field: str | None = None,
+        value: Any = False,
+        **kwargs: Any,
+    ) -> None:
+        if not field:
+            raise ValueError(f'SoftDelete trigger "{name}" needs a field')
+        self.field = field
+        self.value = value
+        super().__init__(name=name, **kwargs)
+
+    def render_value(self, model: type[models.Model]) -> str:
+        if isinstance(self.value, Now):
+            return "now()"
+        if isinstance(self.value, models.Expression):
+            raise ValueError(
+                f'SoftDelete trigger "{self.name}": value may be a literal or Now(), '
+                f"not {self.value!r}"
+            )
+        return _columns.db_literal(_columns.concrete_field(model, self.field), self.value)
+
+    def get_func(self, model: type[models.Model]) -> str:
+        table = sql.quote_table(self.get_table(model))
+        where = " AND ".join(f"{table}.{col} = OLD.{col}" for col in _columns.pk_columns(model))
+        return (
+            f"UPDATE {table} SET {_columns.column(model, self.field)} = "
+            f"{self.render_value(model)} WHERE {where};\n    RETURN NULL;"
+        )

@@ -1,0 +1,50 @@
+"""``Versioning``: a version number bumped by every real change and never set by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from pgtrigger import sql
+from pgtrigger.contrib import _columns
+from pgtrigger.primitives import Before, Row, Update
+from pgtrigger.trigger import Trigger
+
+
+class Versioning(Trigger):
+    """Bump the integer ``field`` on every update that changes the row.
+
+    The trigger fires only for real changes (``OLD.* IS DISTINCT FROM NEW.*`` in its ``WHEN``
+    clause): updates that write identical values keep the version. An update must leave the
+    version as it read it: writing another value, by hand or from a stale in-memory object,
+    fails with ``pgtrigger: Cannot set version field ...``. This makes the version an
+    optimistic lock: save with ``obj.save(update_fields=[...])`` (which leaves the version
+    alone) or refresh the object after saving.
+    """
+
+    when = Before
+    operation = Update
+    level = Row
+
+    def __init__(self, *, name: str | None = None, field: str = "version", **kwargs: Any) -> None:
+        self.field = field
+        super().__init__(name=name, **kwargs)
+
+    def render_condition(self, model: type[models.Model]) -> str:
+        user = super().render_condition(model)
+        own = "OLD.* IS DISTINCT FROM NEW.*"
+        return f"({own}) AND ({user})" if user else own
+
+    def get_func(self, model: type[models.Model]) -> str:
+        column = _columns.column(model, self.field)
+        return (
+            f"IF NEW.{column} IS DISTINCT FROM OLD.{column} THEN\n"
+            '        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table '
+            'from % to % (trigger "%"): it is bumped automatically\', '
+            f"{sql.quote_literal(self.field)}, TG_TABLE_NAME, OLD.{column}, NEW.{column}, "
+            f"{sql.quote_literal(str(self.name))};\n"
+            "    END IF;\n"
+            f"    NEW.{column} := OLD.{column} + 1;\n"
+            "    RETURN NEW;"
+        )
