@@ -33,9 +33,6 @@ class ConditionallyProtected(models.Model):
                 operation=pgtrigger.Delete,
                 condition=pgtrigger.Q(old__is_active=True),
             ),
-            pgtrigger.Protect(
-                name="protect_truncate", operation=pgtrigger.Truncate, level=pgtrigger.Statement
-            ),
         ]
 
 

@@ -50,12 +50,19 @@ def test_statement_level_protect_blocks_bulk_update_even_of_zero_rows():
         models.ProtectedDelete.objects.filter(name="nothing").update(name="y")
 
 
-def test_conditional_protect_and_truncate():
+def test_conditional_protect_and_truncate(install):
     active = models.ConditionallyProtected.objects.create(is_active=True)
     inactive = models.ConditionallyProtected.objects.create(is_active=False)
     inactive.delete()
     with fails("Cannot delete rows"):
         active.delete()
+    # Installed for this test only: a protected TRUNCATE would also stop the test runner's flush.
+    install(
+        models.ConditionallyProtected,
+        pgtrigger.Protect(
+            name="protect_truncate", operation=pgtrigger.Truncate, level=pgtrigger.Statement
+        ),
+    )
     with fails("Cannot truncate rows"), connection.cursor() as cursor:
         cursor.execute("TRUNCATE contrib_tests_conditionallyprotected")
 
