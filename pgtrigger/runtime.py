@@ -59,6 +59,15 @@ def _in_transaction(connection: Any) -> bool:
     return connection.in_atomic_block or not connection.get_autocommit()
 
 
+def _aborted(connection: Any) -> bool:
+    """Whether the driver connection is in a failed transaction (only ROLLBACK can run)."""
+    raw = connection.connection
+    info = getattr(raw, "info", None)  # psycopg 3
+    if info is not None:
+        return int(info.transaction_status) == 3  # TransactionStatus.INERROR
+    return raw.get_transaction_status() == 3  # psycopg2 TRANSACTION_STATUS_INERROR
+
+
 def _sync(connection: Any, *, restore_only: bool = False) -> None:
     """Apply the context's settings to ``connection`` (or only restore previous values)."""
     saved: dict[str, str] = connection.__dict__.setdefault(_SAVED, {})
@@ -90,7 +99,9 @@ def _sync(connection: Any, *, restore_only: bool = False) -> None:
 
 def _execute_wrapper(execute: Any, sql_text: Any, params: Any, many: bool, context: Any) -> Any:
     connection = context["connection"]
-    if connection.__dict__.get(_SAVED) or _ignored.get() or _search_path.get():
+    if (connection.__dict__.get(_SAVED) or _ignored.get() or _search_path.get()) and not (
+        _aborted(connection)  # e.g. the ROLLBACK TO SAVEPOINT after an error
+    ):
         _sync(connection)
     return execute(sql_text, params, many, context)
 

@@ -20,5 +20,15 @@ INSTALLED_APPS = [
 if django.VERSION >= (5, 2):
     INSTALLED_APPS.append("tests.composite")
 DATABASES = database.django_databases("default", "other")
+try:  # psycopg 3 only: a connection that binds parameters server-side (no multi-statements)
+    import psycopg  # noqa: F401
+
+    DATABASES["server_side_binding"] = {
+        **DATABASES["default"],
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "server_side_binding": True},
+        "TEST": {"MIRROR": "default"},
+    }
+except ImportError:
+    pass
 # Triggers are installed by the test app's migrations, as in a real project.
 PGTRIGGER_INSTALL_ON_MIGRATE = False

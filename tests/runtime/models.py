@@ -1,1 +1,54 @@
-"""Models for the runtime tests."""
+"""Models for the runtime (ignore, schema, constraints) tests."""
+
+from django.db import models
+
+import pgtrigger
+
+
+class Guarded(models.Model):
+    """Every write is refused unless the trigger is ignored."""
+
+    name = models.CharField(max_length=32, unique=True)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(
+                name="guard", operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+
+class StatementGuarded(models.Model):
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(
+                name="statement_guard", operation=pgtrigger.Update, level=pgtrigger.Statement
+            )
+        ]
+
+
+class Parent(models.Model):
+    pass
+
+
+class Child(models.Model):
+    """A deferrable trigger: the parent must exist when the check runs."""
+
+    parent_id = models.IntegerField()
+
+    class Meta:
+        triggers = [
+            pgtrigger.Trigger(
+                name="parent_exists",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Deferred,
+                func=(
+                    "IF NOT EXISTS (SELECT 1 FROM runtime_tests_parent WHERE id = NEW.parent_id) "
+                    "THEN RAISE EXCEPTION 'parent % does not exist', NEW.parent_id; END IF; "
+                    "RETURN NULL;"
+                ),
+            )
+        ]

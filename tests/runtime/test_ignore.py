@@ -1,0 +1,210 @@
+"""``pgtrigger.ignore`` where the well-known "prefix each query with set_config" breaks."""
+
+import asyncio
+import threading
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+
+import pgtrigger
+from tests.runtime.models import Guarded, StatementGuarded
+
+GUARD = "runtime_tests.Guarded:guard"
+IGNORE_SQL = "SELECT COALESCE(current_setting('pgtrigger.ignore', true), '')"
+
+
+def blocked(match="Cannot insert rows from runtime_tests_guarded"):
+    return pytest.raises(DatabaseError, match=match)
+
+
+def session_value(conn=connection):
+    """The setting as the server sees it, read past Django's wrappers."""
+    with conn.connection.cursor() as cursor:
+        cursor.execute(IGNORE_SQL)
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_ignore_block_and_nothing_left_after_it_in_the_same_transaction():
+    with blocked(), transaction.atomic():
+        Guarded.objects.create(name="a")
+    with pgtrigger.ignore(GUARD):
+        Guarded.objects.create(name="a")
+        Guarded.objects.filter(name="a").update(name="b")
+    with blocked("Cannot update rows"), transaction.atomic():
+        Guarded.objects.filter(name="b").update(name="c")
+    assert session_value() == ""
+
+
+@pytest.mark.django_db
+def test_ignore_everything_nesting_and_is_ignored():
+    assert not pgtrigger.is_ignored(GUARD)
+    with pgtrigger.ignore():
+        assert pgtrigger.is_ignored(GUARD, "runtime_tests.StatementGuarded:statement_guard")
+        Guarded.objects.create(name="all")
+    with pgtrigger.ignore("runtime_tests.StatementGuarded:statement_guard"):
+        with pgtrigger.ignore(GUARD):
+            Guarded.objects.create(name="inner")
+            StatementGuarded.objects.update(name="x")
+        assert not pgtrigger.is_ignored(GUARD)
+        with blocked(), transaction.atomic():
+            Guarded.objects.create(name="outer")
+        StatementGuarded.objects.update(name="statement level still ignored")
+
+
+@pytest.mark.django_db
+def test_ignore_as_decorator():
+    @pgtrigger.ignore(GUARD)
+    def create(name):
+        return Guarded.objects.create(name=name)
+
+    create("one")
+    create("two")
+    assert Guarded.objects.count() == 2
+    with blocked(), transaction.atomic():
+        Guarded.objects.create(name="three")
+
+
+@pytest.mark.django_db
+def test_bulk_create_update_raw_sql_and_named_cursors():
+    with transaction.atomic(), pgtrigger.ignore(GUARD):
+        Guarded.objects.bulk_create([Guarded(name=f"n{i}") for i in range(5)])
+        # A server-side cursor (DECLARE ... CURSOR) interleaved with ignored writes.
+        for obj in Guarded.objects.iterator(chunk_size=2):
+            Guarded.objects.filter(pk=obj.pk).update(name=f"it-{obj.pk}")
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE runtime_tests_guarded SET name = name || %s", ["-raw"])
+    assert all(n.endswith("-raw") for n in Guarded.objects.values_list("name", flat=True))
+
+
+@pytest.mark.django_db
+def test_exits_cleanly_after_a_caught_error_in_atomic():
+    with transaction.atomic():
+        with pgtrigger.ignore(GUARD):
+            Guarded.objects.create(name="dup")
+            try:
+                with transaction.atomic():
+                    Guarded.objects.create(name="dup")
+            except IntegrityError:
+                pass
+            Guarded.objects.create(name="after the error")
+        with blocked(), transaction.atomic():
+            Guarded.objects.create(name="not ignored any more")
+    assert Guarded.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exits_cleanly_when_the_transaction_is_aborted():
+    with transaction.atomic():
+        with pgtrigger.ignore(GUARD):
+            Guarded.objects.create(name="dup")
+            try:
+                Guarded.objects.create(name="dup")  # no savepoint: the transaction is aborted
+            except IntegrityError:
+                transaction.set_rollback(True)
+        # leaving ignore ran no query on the aborted transaction
+    assert Guarded.objects.count() == 0
+    assert session_value() == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_autocommit_mode_and_connection_reuse():
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    with pgtrigger.ignore(GUARD):
+        Guarded.objects.create(name="autocommit")  # its own transaction
+        Guarded.objects.create(name="autocommit 2")
+        assert session_value() != ""
+    # Restored on exit, even for SQL that bypasses Django on the same connection.
+    assert session_value() == ""
+    with blocked():
+        Guarded.objects.create(name="next request")
+    with pgtrigger.ignore(GUARD):
+        Guarded.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_do_not_see_each_others_ignores():
+    inside, done = threading.Event(), threading.Event()
+    errors = []
+
+    def other_thread():
+        inside.wait(10)
+        try:
+            try:
+                Guarded.objects.create(name="other thread")
+            except DatabaseError as exc:
+                errors.append(str(exc))
+        finally:
+            connections.close_all()
+            done.set()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with pgtrigger.ignore(GUARD):
+        Guarded.objects.create(name="main thread")
+        inside.set()
+        done.wait(10)
+    thread.join(10)
+    assert len(errors) == 1 and "Cannot insert rows" in errors[0]
+    with pgtrigger.ignore(GUARD):
+        assert list(Guarded.objects.values_list("name", flat=True)) == ["main thread"]
+        Guarded.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_orm_inside_ignore():
+    async def scenario():
+        with pgtrigger.ignore(GUARD):
+            await Guarded.objects.acreate(name="async")
+
+        @pgtrigger.ignore(GUARD)
+        async def decorated():
+            await Guarded.objects.acreate(name="async decorated")
+
+        await decorated()
+        try:
+            await Guarded.objects.acreate(name="async blocked")
+        except DatabaseError as exc:
+            return str(exc)
+        finally:
+            await sync_to_async(connections.close_all)()
+        return "not blocked"
+
+    message = asyncio.run(scenario())
+    assert "Cannot insert rows" in message
+    with pgtrigger.ignore(GUARD):
+        assert Guarded.objects.count() == 2
+        Guarded.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "server_side_binding"])
+def test_server_side_binding_refuses_multi_statements_but_ignore_works():
+    if "server_side_binding" not in connections:
+        pytest.skip("psycopg 3 only")
+    ssb = connections["server_side_binding"]
+    with pytest.raises(DatabaseError), ssb.cursor() as cursor:
+        # The well-known approach: prefix the query. Refused with server-side binding.
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true); SELECT %s", ['{"x"}', 1])
+    with pgtrigger.ignore(GUARD):
+        Guarded.objects.using("server_side_binding").create(name="ssb")
+        Guarded.objects.using("server_side_binding").filter(name="ssb").update(name="ssb2")
+    with blocked("Cannot update rows"):
+        Guarded.objects.using("server_side_binding").update(name="x")
+    with pgtrigger.ignore(GUARD, databases=["server_side_binding"]):
+        Guarded.objects.using("server_side_binding").all().delete()
+
+
+@pytest.mark.django_db(databases=["default", "other"])
+def test_databases_limits_the_ignore():
+    with pgtrigger.ignore(GUARD, databases=["other"]):
+        Guarded.objects.using("other").create(name="other db")
+        with blocked(), transaction.atomic():
+            Guarded.objects.create(name="default db")
+
+
+def test_trigger_sql_has_no_exception_block():
+    ((model, trigger),) = pgtrigger.registered(GUARD)
+    compiled = trigger.compile(model).sql
+    assert "EXCEPTION WHEN" not in compiled.function.upper()
+    assert "current_setting('pgtrigger.ignore', true)" in compiled.body
