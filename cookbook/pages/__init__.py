@@ -1,0 +1,20 @@
+"""The cookbook pages, in reading order. Each module has models and a ``demo()``."""
+
+PAGES = [
+    "protect",
+    "append_only",
+    "conditional_deletion",
+    "read_only",
+    "freeze_published",
+    "redundant_updates",
+    "soft_delete",
+    "fsm",
+    "versioning",
+    "official_interface",
+    "sync_fields",
+    "composer",
+    "change_tracking",
+    "statement_history",
+    "search_vector",
+    "deferrable_child",
+]

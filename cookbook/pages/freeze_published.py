@@ -1,0 +1,37 @@
+"""Freezing published rows: drafts are editable, published posts are not.
+
+A `Protect` on updates whose condition looks at the old row: once a post is published no
+column may change, except that it can be archived.
+"""
+
+from django.db import models
+
+import pgtrigger
+from cookbook.show import check, refused
+
+
+class Post(models.Model):
+    title = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, default="draft")
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(
+                name="freeze_published",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__status="published")
+                & ~pgtrigger.Q(new__status="archived"),
+            )
+        ]
+
+
+def demo() -> list[str]:
+    post = Post.objects.create(title="Draft title")
+    post.title = "Final title"
+    post.status = "published"
+    post.save()
+    lines = [check(Post.objects.get().status == "published", "edited the draft, published it")]
+    lines.append(refused(lambda: Post.objects.update(title="Sneaky edit"), "Cannot update rows"))
+    Post.objects.update(status="archived")
+    lines.append(check(Post.objects.get().status == "archived", "archived the published post"))
+    return lines

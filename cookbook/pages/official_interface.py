@@ -1,0 +1,39 @@
+"""Official interface: an operation possible only through one code path.
+
+`pgtrigger.OfficialInterface` protects the operation everywhere; its `official` decorator
+opens it inside the blessed function (with `pgtrigger.ignore`). Here members are created
+only by `Member.objects.join()`, which also validates the email.
+"""
+
+from django.db import models
+
+import pgtrigger
+from cookbook.show import check, refused
+
+official_join = pgtrigger.OfficialInterface(
+    name="official_join", operation=pgtrigger.Insert, hint="use Member.objects.join()"
+)
+
+
+class MemberManager(models.Manager):
+    @official_join.official
+    def join(self, email: str) -> "Member":
+        if "@" not in email:
+            raise ValueError("invalid email")
+        return self.create(email=email.lower())
+
+
+class Member(models.Model):
+    email = models.CharField(max_length=64)
+    objects = MemberManager()
+
+    class Meta:
+        triggers = [official_join]
+
+
+def demo() -> list[str]:
+    Member.objects.join("Ada@Example.com")
+    return [
+        check(Member.objects.get().email == "ada@example.com", "joined through join()"),
+        refused(lambda: Member.objects.create(email="x"), "use Member.objects.join()"),
+    ]

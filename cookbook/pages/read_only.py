@@ -1,0 +1,28 @@
+"""ReadOnly: fields that never change after insert.
+
+`pgtrigger.ReadOnly` refuses updates that change the chosen fields (or every field but the
+excluded ones); writing the same value again is not a change.
+"""
+
+from django.db import models
+
+import pgtrigger
+from cookbook.show import check, refused
+
+
+class Contract(models.Model):
+    signed_by = models.CharField(max_length=32)
+    notes = models.TextField(default="")
+
+    class Meta:
+        triggers = [pgtrigger.ReadOnly(name="read_only_signature", fields=["signed_by"])]
+
+
+def demo() -> list[str]:
+    contract = Contract.objects.create(signed_by="Ada")
+    contract.notes = "renewed"
+    contract.save()
+    return [
+        check(Contract.objects.get().notes == "renewed", "notes can change"),
+        refused(lambda: Contract.objects.update(signed_by="Eve"), "read-only fields: signed_by"),
+    ]

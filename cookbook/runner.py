@@ -1,0 +1,68 @@
+"""Run cookbook pages against a throwaway database and print what each trigger did."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from types import ModuleType
+
+from django.db import connection, transaction
+
+from cookbook.pages import PAGES
+
+
+class _Rollback(Exception):
+    pass
+
+
+def load(name: str) -> ModuleType:
+    if name not in PAGES:
+        raise SystemExit(f"Unknown page {name!r}. Pages: {', '.join(PAGES)}")
+    return importlib.import_module(f"cookbook.pages.{name}")
+
+
+def title(page: ModuleType) -> str:
+    return (page.__doc__ or page.__name__).strip().splitlines()[0]
+
+
+def run_page(name: str) -> list[str]:
+    """Run one page's demo in a transaction that is rolled back, and return its outcome."""
+    page = load(name)
+    outcome: list[str] = []
+    try:
+        with transaction.atomic():
+            outcome = page.demo()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return outcome
+
+
+def run(names: Iterable[str]) -> int:
+    failures = 0
+    for name in names:
+        page = load(name)
+        print(f"\n== {name}: {title(page)}")
+        try:
+            for line in run_page(name):
+                print(f"   {line}")
+        except AssertionError as exc:
+            failures += 1
+            print(f"   FAILED: {exc}")
+    return failures
+
+
+def main(argv: list[str]) -> int:
+    """Create a throwaway database, migrate it, run the pages, drop it."""
+    names = argv or PAGES
+    for name in names:
+        load(name)  # unknown names fail before anything is created
+    original_name = connection.settings_dict["NAME"]
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    print(f"cookbook: {len(names)} page(s) on a throwaway database ({test_db})")
+    try:
+        failures = run(names)
+    finally:
+        connection.creation.destroy_test_db(original_name, verbosity=0)
+    print(f"\n{len(names) - failures} passed, {failures} failed")
+    return 1 if failures else 0
