@@ -38,22 +38,31 @@ def run_page(name: str) -> list[str]:
     return outcome
 
 
-def run(names: Iterable[str]) -> int:
+def run(names: Iterable[str], write_to: str | None = None) -> int:
+    """Run pages, print their outcome (and write it to ``write_to/<page>.txt``)."""
     failures = 0
     for name in names:
         page = load(name)
         print(f"\n== {name}: {title(page)}")
         try:
-            for line in run_page(name):
-                print(f"   {line}")
+            outcome = run_page(name)
         except AssertionError as exc:
             failures += 1
             print(f"   FAILED: {exc}")
+            continue
+        for line in outcome:
+            print(f"   {line}")
+        if write_to:
+            with open(f"{write_to}/{name}.txt", "w") as file:
+                file.write("\n".join(outcome) + "\n")
     return failures
 
 
 def main(argv: list[str]) -> int:
     """Create a throwaway database, migrate it, run the pages, drop it."""
+    write_to = None
+    if argv[:1] == ["--write"]:  # used to refresh the outputs shown in the docs
+        write_to, argv = argv[1], argv[2:]
     names = argv or PAGES
     for name in names:
         load(name)  # unknown names fail before anything is created
@@ -61,7 +70,7 @@ def main(argv: list[str]) -> int:
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     print(f"cookbook: {len(names)} page(s) on a throwaway database ({test_db})")
     try:
-        failures = run(names)
+        failures = run(names, write_to)
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
     print(f"\n{len(names) - failures} passed, {failures} failed")
