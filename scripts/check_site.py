@@ -1,0 +1,96 @@
+"""Build the docs and load every page in headless Chromium.
+
+Each page must render its navigation and, where the Markdown has code, its code blocks. A
+screenshot of the home page and of one cookbook page is written to ``--out``.
+Exits 0 with a message when Chromium is not installed (``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium(args: list[str], profile: str) -> str:
+    result = subprocess.run(
+        ["chromium", *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=str(ROOT / "site-check"))
+    out = pathlib.Path(parser.parse_args().out)
+    if shutil.which("chromium") is None:
+        print("chromium not installed: skipping the browser check (apt-get install chromium)")
+        return 0
+    site = pathlib.Path(tempfile.mkdtemp(prefix="pgtrigger-site-"))
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    out.mkdir(parents=True, exist_ok=True)
+    profile = tempfile.mkdtemp(prefix="pgtrigger-chromium-")
+    failures = []
+    pages = sorted(p for p in site.rglob("index.html") if "search" not in p.parts)
+    for page in pages:
+        path = "/" + str(page.parent.relative_to(site)).replace(".", "") + "/"
+        path = path.replace("//", "/")
+        dom = chromium(["--dump-dom", base + path], profile)
+        source = page.read_text()
+        problems = []
+        if 'class="md-nav' not in dom:
+            problems.append("no navigation")
+        if "<h1" not in dom:
+            problems.append("no title")
+        expected_code = source.count('class="highlight')
+        if expected_code and dom.count('class="highlight') < expected_code:
+            problems.append("code blocks missing")
+        if re.search(r"--8&lt;--|--8<--", dom):
+            problems.append("unresolved snippet")
+        if problems:
+            failures.append(f"{path}: {', '.join(problems)}")
+    for name, path in (("home", "/"), ("cookbook-fsm", "/cookbook/fsm/")):
+        chromium(
+            [f"--screenshot={out / (name + '.png')}", "--window-size=1280,1600", base + path],
+            profile,
+        )
+    server.shutdown()
+    for failure in failures:
+        print("FAILED", failure)
+    print(f"{len(pages) - len(failures)}/{len(pages)} pages rendered; screenshots in {out}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
