@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 from pgtrigger import meta
@@ -11,8 +11,16 @@ if pgtrigger_settings.model_meta():
     meta.allow_meta_triggers()
 
 
-def _install_on_migrate(using: str, **kwargs: Any) -> None:
-    if pgtrigger_settings.install_on_migrate():
+def _install_on_migrate(sender: AppConfig, using: str, **kwargs: Any) -> None:
+    """Install every trigger once ``migrate`` is done with all apps.
+
+    Django sends ``post_migrate`` once per app that has a models module (pgtrigger has none),
+    in ``INSTALLED_APPS`` order: install on the last one.
+    """
+    if not pgtrigger_settings.install_on_migrate():
+        return
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if with_models and sender.label == with_models[-1].label:
         from pgtrigger import installation
 
         installation.install(database=using)
@@ -27,10 +35,12 @@ class PgtriggerConfig(AppConfig):
         from pgtrigger import (
             checks,  # noqa: F401 - registers the system checks
             migrations,
+            schema_editor,
         )
 
-        if pgtrigger_settings.migrations():
-            migrations.install_autodetector()
+        # Both integrations read their setting (PGTRIGGER_MIGRATIONS, PGTRIGGER_SCHEMA_EDITOR)
+        # when they run, so they are always composed in.
+        migrations.install_autodetector()
+        schema_editor.install_schema_editor()
 
-        # Run once, after every app has migrated.
-        post_migrate.connect(_install_on_migrate, sender=self, dispatch_uid="pgtrigger-install")
+        post_migrate.connect(_install_on_migrate, dispatch_uid="pgtrigger-install")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from pgtrigger import settings as pgtrigger_settings
 from pgtrigger import sql
 
 
@@ -199,6 +200,17 @@ _LEGACY_FUNCTION = """
 """
 
 
+def _qualify(ignore_func_name: str) -> str:
+    """The 4.x ignore function's name, in ``PGTRIGGER_SCHEMA`` unless the file names a schema.
+
+    As in 4.x, one shared function serves every schema: tenants' search paths need not hold it.
+    """
+    if "." in ignore_func_name:
+        return ignore_func_name
+    schema = pgtrigger_settings.schema()
+    return f"{sql.quote_ident(schema)}.{ignore_func_name}" if schema else ignore_func_name
+
+
 class UpsertTriggerSql(TriggerSql):
     """A trigger as django-pgtrigger 4.x serialized it in migration files.
 
@@ -243,6 +255,7 @@ class UpsertTriggerSql(TriggerSql):
         execute: str | None = None,
     ) -> None:
         self.ignore_func_name = ignore_func_name
+        qualified_ignore_func = _qualify(ignore_func_name)
         self.declare = declare or ""
         self.func = func
         self.operation = operation
@@ -265,7 +278,7 @@ class UpsertTriggerSql(TriggerSql):
             if part
         )
         function = _LEGACY_FUNCTION.format(
-            declare=self.declare, ignore_func_name=ignore_func_name, func=func
+            declare=self.declare, ignore_func_name=qualified_ignore_func, func=func
         )
         super().__init__(
             pgid=pgid,
@@ -283,7 +296,7 @@ class UpsertTriggerSql(TriggerSql):
         return path, args, {k: v for k, v in kwargs.items() if v not in (None, "")}
 
     def prelude_sql(self) -> list[str]:
-        return [_LEGACY_IGNORE_FUNC.format(ignore_func_name=self.ignore_func_name)]
+        return [_LEGACY_IGNORE_FUNC.format(ignore_func_name=_qualify(self.ignore_func_name))]
 
     def install_sql(self, server_version: int = 140000) -> list[str]:
         # 4.x layout is always drop-and-create, as those migrations did.

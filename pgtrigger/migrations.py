@@ -8,11 +8,14 @@ Compiled triggers live in each model state's ``options["triggers"]``, the way Dj
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps as global_apps
-from django.db import models
+from django.db import models, router
+from django.db.backends.ddl_references import Statement, Table
+from django.db.migrations.operations import DeleteModel
 from django.db.migrations.operations.base import Operation
 
 from pgtrigger import compiler, registry
@@ -42,6 +45,27 @@ def _execute(schema_editor: Any, statements: Iterable[str]) -> None:
         schema_editor.execute(statement, params=None)
 
 
+class DeferredInstall(Statement):
+    """Installs a trigger once the migration's schema changes are done.
+
+    Installation runs with the schema editor's deferred SQL, at the end of the migration, so a
+    trigger's SQL never meets a column or table in a name it does not use yet: unapplying
+    ``[RenameField, AlterTrigger]`` re-installs the old trigger after the column got its old
+    name back. Being a ``Statement`` with a ``Table`` part, it follows a later rename of the
+    table in the same migration and is discarded if the table is deleted.
+    """
+
+    def __init__(self, trigger_sql: compiler.TriggerSql, table: str, server_version: int) -> None:
+        super().__init__("", table=Table(table, lambda name: name))
+        self.trigger_sql = trigger_sql
+        self.server_version = server_version
+
+    def __str__(self) -> str:
+        trigger_sql = self.trigger_sql.with_table(self.parts["table"].table)
+        # Run with params=None (see TriggerSchemaEditorMixin.execute): "%" needs no escaping.
+        return ";\n".join(trigger_sql.install_sql(self.server_version))
+
+
 def _state_triggers(state: Any, app_label: str, model_name: str) -> list[compiler.Trigger]:
     return list(state.models[app_label, model_name.lower()].options.get(OPTION, []))
 
@@ -66,9 +90,15 @@ class _TriggerOperation(Operation):
         return state.apps.get_model(app_label, self.model_name)
 
     def _allowed(self, schema_editor: Any, model: type[models.Model]) -> bool:
-        # A proxy's trigger lives on its concrete table (Django never migrates proxies).
-        return schema_editor.connection.vendor == "postgresql" and self.allow_migrate_model(
-            schema_editor.connection.alias, model._meta.concrete_model
+        # The router is asked directly: allow_migrate_model() refuses proxies and unmanaged
+        # models, yet a proxy's trigger lives on its concrete table, and unmanaged tables
+        # (views, tables created by RunSQL, partitioned tables) take triggers too.
+        concrete = model._meta.concrete_model
+        return schema_editor.connection.vendor == "postgresql" and router.allow_migrate(
+            schema_editor.connection.alias,
+            concrete._meta.app_label,
+            model_name=concrete._meta.model_name,
+            model=concrete,
         )
 
     def _install(
@@ -76,14 +106,24 @@ class _TriggerOperation(Operation):
     ) -> None:
         model = self._model(state, app_label)
         if self._allowed(schema_editor, model):
-            trigger_sql = trigger.sql.with_table(model._meta.db_table)
-            _execute(schema_editor, trigger_sql.install_sql(_server_version(schema_editor)))
+            schema_editor.deferred_sql.append(
+                DeferredInstall(trigger.sql, model._meta.db_table, _server_version(schema_editor))
+            )
 
     def _uninstall(
         self, schema_editor: Any, state: Any, app_label: str, trigger: compiler.Trigger
     ) -> None:
         model = self._model(state, app_label)
         if self._allowed(schema_editor, model):
+            # An install still pending in this migration must not resurrect the trigger.
+            schema_editor.deferred_sql[:] = [
+                statement
+                for statement in schema_editor.deferred_sql
+                if not (
+                    isinstance(statement, DeferredInstall)
+                    and statement.trigger_sql.pgid == trigger.pgid
+                )
+            ]
             _execute(schema_editor, trigger.sql.with_table(model._meta.db_table).uninstall_sql())
 
     def _set_triggers(self, state: Any, app_label: str, triggers: list[compiler.Trigger]) -> None:
@@ -92,6 +132,28 @@ class _TriggerOperation(Operation):
 
     def references_model(self, name: str, app_label: str) -> bool:
         return name.lower() == self.model_name_lower
+
+    @property
+    def trigger_name(self) -> str:
+        raise NotImplementedError
+
+    def _same_trigger(self, operation: Operation, name: str) -> bool:
+        return (
+            isinstance(operation, (AlterTrigger, RemoveTrigger))
+            and operation.model_name_lower == self.model_name_lower
+            and operation.name == name
+        )
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        if isinstance(operation, _TriggerOperation) and (
+            operation.model_name_lower,
+            operation.trigger_name,
+        ) != (self.model_name_lower, self.trigger_name):
+            return True  # independent triggers: the optimizer may move one across the other
+        return super().reduce(operation, app_label)
+
+    def _deletes_model(self, operation: Operation) -> bool:
+        return isinstance(operation, DeleteModel) and operation.name_lower == self.model_name_lower
 
 
 class AddTrigger(_TriggerOperation):
@@ -102,6 +164,10 @@ class AddTrigger(_TriggerOperation):
     def __init__(self, model_name: str, trigger: compiler.Trigger) -> None:
         self.model_name = model_name
         self.trigger = trigger
+
+    @property
+    def trigger_name(self) -> str:
+        return self.trigger.name
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         triggers = [
@@ -120,6 +186,16 @@ class AddTrigger(_TriggerOperation):
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         self._uninstall(schema_editor, from_state, app_label, self.trigger)
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        # Squashing: an added trigger absorbs later changes, and vanishes with its removal.
+        if self._same_trigger(operation, self.trigger.name):
+            if isinstance(operation, RemoveTrigger):
+                return []
+            return [AddTrigger(model_name=self.model_name, trigger=operation.trigger)]
+        if self._deletes_model(operation):
+            return [operation]
+        return super().reduce(operation, app_label)
 
     def describe(self) -> str:
         return f"Create trigger {self.trigger.name} on model {self.model_name}"
@@ -147,6 +223,10 @@ class RemoveTrigger(_TriggerOperation):
     def __init__(self, model_name: str, name: str) -> None:
         self.model_name = model_name
         self.name = name
+
+    @property
+    def trigger_name(self) -> str:
+        return self.name
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         triggers = _state_triggers(state, app_label, self.model_name)
@@ -196,6 +276,10 @@ class AlterTrigger(_TriggerOperation):
         self.name = name
         self.trigger = trigger
 
+    @property
+    def trigger_name(self) -> str:
+        return self.name
+
     def state_forwards(self, app_label: str, state: Any) -> None:
         triggers = _state_triggers(state, app_label, self.model_name)
         self._set_triggers(
@@ -217,6 +301,11 @@ class AlterTrigger(_TriggerOperation):
         if old.pgid != self.trigger.pgid:
             self._uninstall(schema_editor, from_state, app_label, self.trigger)
         self._install(schema_editor, to_state, app_label, old)
+
+    def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
+        if self._same_trigger(operation, self.name) or self._deletes_model(operation):
+            return [operation]
+        return super().reduce(operation, app_label)
 
     def describe(self) -> str:
         return f"Alter trigger {self.name} on model {self.model_name}"
@@ -259,6 +348,8 @@ class MigrationAutodetectorMixin:
     to_state: Any
 
     def _detect_changes(self, *args: Any, **kwargs: Any) -> Any:
+        # Extraction also runs with PGTRIGGER_MIGRATIONS off: it keeps Meta.triggers (not
+        # serializable) out of CreateModel options; only the operations are left out.
         self._pgtrigger_old = self._pgtrigger_extract(self.from_state, real=False)
         self._pgtrigger_new = self._pgtrigger_extract(self.to_state, real=True)
         return super()._detect_changes(*args, **kwargs)  # type: ignore[misc]
@@ -297,24 +388,30 @@ class MigrationAutodetectorMixin:
 
     def _pgtrigger_diff(self) -> dict[tuple[str, str], dict[str, list[Any]]]:
         diff = {}
-        kept = set(self.kept_model_keys) | set(self.kept_proxy_keys)  # type: ignore[attr-defined]
+        # Managed or not on either side: a model switching "managed" keeps its triggers.
+        old_keys = self.old_model_keys | self.old_unmanaged_keys  # type: ignore[attr-defined]
+        new_keys = self.new_model_keys | self.new_unmanaged_keys  # type: ignore[attr-defined]
+        kept = (old_keys & new_keys) | set(self.kept_proxy_keys)  # type: ignore[attr-defined]
         for app_label, model_name in sorted(kept):
             old_name = self.renamed_models.get((app_label, model_name), model_name)  # type: ignore[attr-defined]
             old = {t.name: t for t in self._pgtrigger_old.get((app_label, old_name), [])}
             new = {t.name: t for t in self._pgtrigger_new.get((app_label, model_name), [])}
-            changed = [n for n in new if n in old and new[n] != old[n]]
+            # A changed trigger is one AlterTrigger, even when its pgid changes (renamed model):
+            # the operation list for a change stays a single operation.
             diff[app_label, model_name] = {
-                "added": [new[n] for n in new if n not in old]
-                + [new[n] for n in changed if new[n].pgid != old[n].pgid],
-                "removed": [old[n] for n in old if n not in new]
-                + [old[n] for n in changed if new[n].pgid != old[n].pgid],
-                "altered": [new[n] for n in changed if new[n].pgid == old[n].pgid],
+                "added": [new[n] for n in new if n not in old],
+                "removed": [old[n] for n in old if n not in new],
+                "altered": [new[n] for n in new if n in old and new[n] != old[n]],
             }
         return diff
 
     def generate_created_models(self) -> None:
         super().generate_created_models()  # type: ignore[misc]
-        self._pgtrigger_created(self.new_model_keys - self.old_model_keys)  # type: ignore[attr-defined]
+        # Unmanaged models too: views and tables created by RunSQL (partitioned ones) take
+        # triggers.
+        new = self.new_model_keys | self.new_unmanaged_keys  # type: ignore[attr-defined]
+        old = self.old_model_keys | self.old_unmanaged_keys  # type: ignore[attr-defined]
+        self._pgtrigger_created(new - old)
 
     def generate_created_proxies(self) -> None:
         super().generate_created_proxies()  # type: ignore[misc]
@@ -327,7 +424,9 @@ class MigrationAutodetectorMixin:
             self._pgtrigger_add(app_label, model_name, triggers, created=True)
 
     def generate_deleted_models(self) -> None:
-        self._pgtrigger_deleted(self.old_model_keys - self.new_model_keys)  # type: ignore[attr-defined]
+        new = self.new_model_keys | self.new_unmanaged_keys  # type: ignore[attr-defined]
+        old = self.old_model_keys | self.old_unmanaged_keys  # type: ignore[attr-defined]
+        self._pgtrigger_deleted(old - new)
         super().generate_deleted_models()  # type: ignore[misc]
 
     def generate_deleted_proxies(self) -> None:
@@ -372,32 +471,51 @@ class MigrationAutodetectorMixin:
             self._pgtrigger_add(app_label, model_name, diff["added"], created=False)
 
 
+_composed: dict[type, type] = {}
+
+
 def compose_autodetector(base: type) -> type:
-    """``base`` with trigger detection mixed in (``base`` itself if it already has it)."""
+    """``base`` with trigger detection mixed in (``base`` itself if it already has it).
+
+    The composed class is cached per base, so commands sharing an autodetector keep sharing one
+    (Django 5.2's ``commands.E001`` check wants ``makemigrations`` and ``migrate`` to agree).
+    """
     if issubclass(base, MigrationAutodetectorMixin):
         return base
-    return type(base.__name__, (MigrationAutodetectorMixin, base), {"__module__": __name__})
+    if base not in _composed:
+        _composed[base] = type(
+            base.__name__, (MigrationAutodetectorMixin, base), {"__module__": base.__module__}
+        )
+    return _composed[base]
+
+
+def _active_command_classes(name: str) -> list[type]:
+    """The ``Command`` class ``manage.py <name>`` runs (an app's override) and Django's own."""
+    from django.core.management import get_commands, load_command_class
+
+    classes = []
+    app_name = get_commands().get(name)
+    if app_name is not None:
+        classes.append(type(load_command_class(app_name, name)))
+    django_command = importlib.import_module(f"django.core.management.commands.{name}").Command
+    if django_command not in classes:
+        classes.append(django_command)
+    return classes
 
 
 def install_autodetector() -> None:
     """Mix trigger detection into the autodetector of ``makemigrations`` and ``migrate``.
 
-    Composes with what is already there: a custom autodetector set by another app (Django 5.2's
-    ``Command.autodetector``, or an earlier patch of the command modules) is subclassed, not
-    replaced.
+    Composes with what is already there: the autodetector of the commands ``manage.py`` runs,
+    including an app's own ``makemigrations``/``migrate`` command that sets Django 5.2's
+    ``Command.autodetector`` to its customized class, is subclassed, not replaced. On Django
+    before 5.2 the module-level ``MigrationAutodetector`` names the commands use are composed.
     """
-    from django.core.management.commands import makemigrations, migrate
-
-    # Django 5.2+ checks that both commands share one autodetector class.
-    current = getattr(makemigrations.Command, "autodetector", None)
-    if current is not None:
-        composed = compose_autodetector(current)
-        makemigrations.Command.autodetector = composed
-        migrate.Command.autodetector = (
-            composed
-            if migrate.Command.autodetector is current
-            else compose_autodetector(migrate.Command.autodetector)
-        )
-    for module in (makemigrations, migrate):
+    for name in ("makemigrations", "migrate"):
+        for command in _active_command_classes(name):
+            current = getattr(command, "autodetector", None)
+            if current is not None:
+                command.autodetector = compose_autodetector(current)
+        module = importlib.import_module(f"django.core.management.commands.{name}")
         if hasattr(module, "MigrationAutodetector"):
             module.MigrationAutodetector = compose_autodetector(module.MigrationAutodetector)

@@ -1,0 +1,128 @@
+"""Schema editor integration: deferred trigger installs and column type changes.
+
+PostgreSQL refuses ``ALTER COLUMN ... TYPE`` on a column that a trigger's ``WHEN`` condition or
+``UPDATE OF`` list depends on. ``TriggerSchemaEditorMixin`` drops the dependent ``pgtrigger_*``
+triggers just before the alteration and re-creates them, from their catalog definition, just
+after it, in the same transaction. Functions are left in place.
+
+Like the autodetector integration, the mixin is composed into the schema editor class that the
+PostgreSQL backends already use (:func:`install_schema_editor`), so a schema editor customized
+by another app or backend keeps its behaviour. ``PGTRIGGER_SCHEMA_EDITOR = False`` turns the
+column type handling off; deferred installs (see ``pgtrigger.migrations.DeferredInstall``) always
+run verbatim.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.db import connections
+
+from pgtrigger import settings as pgtrigger_settings
+from pgtrigger import sql
+from pgtrigger.migrations import DeferredInstall
+
+# Triggers of the table that depend on the column (WHEN condition or UPDATE OF), with what it
+# takes to re-create them exactly: definition, comment (the hash) and enabled state.
+_DEPENDENT_TRIGGERS_SQL = """
+SELECT DISTINCT t.tgname, pg_catalog.pg_get_triggerdef(t.oid),
+       pg_catalog.obj_description(t.oid, 'pg_trigger'), t.tgenabled
+FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_depend d
+  ON d.classid = 'pg_catalog.pg_trigger'::regclass AND d.objid = t.oid
+JOIN pg_catalog.pg_attribute a
+  ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE d.refobjid = to_regclass(%s) AND a.attname = %s
+  AND t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
+ORDER BY t.tgname
+"""
+
+
+class TriggerSchemaEditorMixin:
+    """Runs deferred trigger installs verbatim, and lets ``AlterField`` change the type of a
+    column that ``pgtrigger`` triggers depend on."""
+
+    connection: Any
+
+    def execute(self, sql: Any, params: Any = ()) -> Any:
+        if isinstance(sql, DeferredInstall):
+            # Final SQL that may hold literal "%": some Django releases (4.2) run deferred SQL
+            # with params=(), which would merge parameters into it.
+            params = None
+        return super().execute(sql, params)  # type: ignore[misc]
+
+    def _alter_field(
+        self,
+        model: Any,
+        old_field: Any,
+        new_field: Any,
+        old_type: str,
+        new_type: str,
+        old_db_params: dict[str, Any],
+        new_db_params: dict[str, Any],
+        strict: bool = False,
+    ) -> None:
+        dependent = []
+        if (
+            pgtrigger_settings.schema_editor()
+            and old_field.column is not None
+            and (old_type != new_type or old_db_params != new_db_params)
+        ):
+            dependent = self._pgtrigger_dependent(model._meta.db_table, old_field.column)
+        for name, _, _, _ in dependent:
+            self.execute(
+                f"DROP TRIGGER {sql.quote_ident(name)} ON {sql.quote_table(model._meta.db_table)}",
+                params=None,
+            )
+        super()._alter_field(  # type: ignore[misc]
+            model,
+            old_field,
+            new_field,
+            old_type,
+            new_type,
+            old_db_params,
+            new_db_params,
+            strict,
+        )
+        for name, definition, comment, enabled in dependent:
+            # The table's name is the one in the definition: a type change never renames it.
+            self.execute(definition, params=None)
+            table = sql.quote_table(model._meta.db_table)
+            if comment is not None:
+                self.execute(
+                    f"COMMENT ON TRIGGER {sql.quote_ident(name)} ON {table} "
+                    f"IS {sql.quote_literal(comment)}",
+                    params=None,
+                )
+            if enabled == "D":
+                self.execute(
+                    f"ALTER TABLE {table} DISABLE TRIGGER {sql.quote_ident(name)}", params=None
+                )
+
+    def _pgtrigger_dependent(self, table: str, column: str) -> list[tuple[str, str, str, str]]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(_DEPENDENT_TRIGGERS_SQL, [sql.quote_table(table), column])
+            return list(cursor.fetchall())
+
+
+def compose_schema_editor(base: type) -> type:
+    """``base`` with the trigger integration mixed in (``base`` itself if it already has it)."""
+    if issubclass(base, TriggerSchemaEditorMixin):
+        return base
+    return type(base.__name__, (TriggerSchemaEditorMixin, base), {"__module__": __name__})
+
+
+def install_schema_editor() -> None:
+    """Mix the integration into the schema editor of every PostgreSQL database's backend.
+
+    The backend's ``DatabaseWrapper.SchemaEditorClass`` is subclassed where it is, so a custom
+    backend's (or another app's) schema editor keeps working beside ours.
+    """
+    for alias in connections:
+        engine = connections.settings[alias]["ENGINE"]
+        backend = importlib.import_module(f"{engine}.base")
+        wrapper = backend.DatabaseWrapper
+        if wrapper.vendor != "postgresql":
+            continue
+        wrapper.SchemaEditorClass = compose_schema_editor(wrapper.SchemaEditorClass)
