@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,docs]' $(foreach p,$(DJANGO),'$(p)')
+	$(BIN)/python -m pip install -q -e '.[dev,docs,bench]' $(foreach p,$(DJANGO),'$(p)')
 	$(if $(filter psycopg2,$(DRIVER)),$(BIN)/python -m pip install -q psycopg2-binary && \
 		$(BIN)/python -m pip uninstall -q -y psycopg psycopg-binary)
 	rm -f $(VENV)/.installed-*

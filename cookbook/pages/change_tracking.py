@@ -5,7 +5,6 @@ events with one `INSERT ... SELECT` from the transition tables.
 """
 
 from django.db import models
-from django.db.models.functions import Now
 
 import pgtrigger
 from cookbook.show import check
@@ -16,7 +15,7 @@ class FieldChange(models.Model):
     field = models.TextField()
     old_value = models.JSONField(null=True)
     new_value = models.JSONField(null=True)
-    changed_at = models.DateTimeField(db_default=Now())
+    changed_at = models.DateTimeField(null=True)
 
 
 class Employee(models.Model):

@@ -15,7 +15,10 @@ from pgtrigger.primitives import After, Referencing, Statement, Update
 from pgtrigger.trigger import Trigger
 
 EVENT_FIELDS = ("object_pk", "field", "old_value", "new_value")
-"""Fields the event model must have; other columns need database defaults (``db_default``)."""
+"""Fields the event model must have."""
+
+TIMESTAMP_FIELD = "changed_at"
+"""Set to ``now()`` when the event model has it; other columns need database defaults."""
 
 
 class TrackChanges(Trigger):
@@ -24,14 +27,15 @@ class TrackChanges(Trigger):
     ``TrackChanges(name="track", fields=["status", "price"], to="shop.Change")`` records, for
     every updated row whose ``status`` or ``price`` changed, ``object_pk`` (the row's primary
     key as text; a JSON array for composite keys), ``field`` (the field name), ``old_value``
-    and ``new_value`` (JSON). The event model declares those four fields, e.g.::
+    and ``new_value`` (JSON), and ``changed_at`` (the transaction's time) if the model has
+    it. The event model declares those fields, e.g.::
 
         class Change(models.Model):
             object_pk = models.TextField()
             field = models.TextField()
             old_value = models.JSONField(null=True)
             new_value = models.JSONField(null=True)
-            changed_at = models.DateTimeField(db_default=Now())
+            changed_at = models.DateTimeField(null=True)
 
     It is a statement-level trigger over the statement's transition tables: a bulk update of
     any number of rows runs one ``INSERT ... SELECT``.
@@ -76,10 +80,15 @@ class TrackChanges(Trigger):
             f"to_jsonb(n.{_columns.column(model, name)}))"
             for name in self.fields
         )
-        targets = ", ".join(_columns.column(events, name) for name in EVENT_FIELDS)
+        names = list(EVENT_FIELDS)
+        selected = [self._object_pk(model), "c.field", "c.old_value", "c.new_value"]
+        if any(f.name == TIMESTAMP_FIELD for f in events._meta.concrete_fields):
+            names.append(TIMESTAMP_FIELD)
+            selected.append("now()")
+        targets = ", ".join(_columns.column(events, name) for name in names)
         return (
             f"INSERT INTO {sql.quote_table(events._meta.db_table)} ({targets})\n"
-            f"    SELECT {self._object_pk(model)}, c.field, c.old_value, c.new_value\n"
+            f"    SELECT {', '.join(selected)}\n"
             f"    FROM old_values o JOIN new_values n ON {_columns.pk_match(model, 'o', 'n')}\n"
             f"    CROSS JOIN LATERAL (VALUES\n        {values}\n"
             "    ) AS c(field, old_value, new_value)\n"

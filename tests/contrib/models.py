@@ -150,7 +150,7 @@ class Change(models.Model):
     field = models.TextField()
     old_value = models.JSONField(null=True)
     new_value = models.JSONField(null=True)
-    changed_at = models.DateTimeField(db_default=Now())
+    changed_at = models.DateTimeField(null=True)
 
 
 class Tracked(models.Model):

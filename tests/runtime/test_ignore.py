@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 import pgtrigger
@@ -178,10 +179,11 @@ def test_async_orm_inside_ignore():
         Guarded.objects.all().delete()
 
 
+@pytest.mark.skipif(
+    "server_side_binding" not in settings.DATABASES, reason="server-side binding is psycopg 3 only"
+)
 @pytest.mark.django_db(transaction=True, databases=["default", "server_side_binding"])
 def test_server_side_binding_refuses_multi_statements_but_ignore_works():
-    if "server_side_binding" not in connections:
-        pytest.skip("psycopg 3 only")
     ssb = connections["server_side_binding"]
     with pytest.raises(DatabaseError), ssb.cursor() as cursor:
         # The well-known approach: prefix the query. Refused with server-side binding.
