@@ -1,0 +1,55 @@
+"""``python -m benchmarks [--quick] [row_overhead statement_level installation alternatives]``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import os
+import sys
+
+import django
+
+BENCHMARKS = ["row_overhead", "statement_level", "installation", "alternatives"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=[])
+    parser.add_argument("--quick", action="store_true", help="few rows, for a smoke run")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+    django.setup()
+    from django.db import connection
+
+    names = args.names or BENCHMARKS
+    sizes = {
+        "rows": 2_000 if args.quick else 200_000,
+        "rounds": 3 if args.quick else 9,
+        "model_counts": (3, 12) if args.quick else (30, 300),
+        "app_rows": 200 if args.quick else 5_000,
+    }
+    original = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    all_ok = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version()")
+            print(
+                f"benchmarks on {cursor.fetchone()[0].split(',')[0]}"
+                f"{' (quick mode)' if args.quick else ''}"
+            )
+        for name in names:
+            module = importlib.import_module(f"benchmarks.{name}")
+            wanted = inspect.signature(module.run).parameters
+            report, ok = module.run(**{k: v for k, v in sizes.items() if k in wanted})
+            print(report, flush=True)
+            all_ok &= ok
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+    print(f"\nbenchmarks: {'all targets met' if all_ok else 'some targets missed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Benchmark tables: each scenario has a twin without trigger, with a hand-written trigger
+and with the pgtrigger recipe. Triggers are installed by the benchmarks themselves."""
+
+from django.db import models
+
+
+class _Row(models.Model):
+    status = models.CharField(max_length=16, default="draft")
+    is_active = models.BooleanField(default=True)
+    version = models.IntegerField(default=0)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class PlainRow(_Row):
+    pass
+
+
+class HandRow(_Row):
+    pass
+
+
+class RecipeRow(_Row):
+    pass
+
+
+class StatementRow(_Row):
+    """For statement-level variants, measured against RecipeRow's row-level forms."""
+
+
+class Change(models.Model):
+    object_pk = models.TextField()
+    field = models.TextField()
+    old_value = models.JSONField(null=True)
+    new_value = models.JSONField(null=True)
+
+
+# --- app-level alternatives ---------------------------------------------------------------------
+try:
+    from django_fsm import FSMField, transition
+    from safedelete.models import SOFT_DELETE, SafeDeleteModel
+except ImportError:  # the "bench" extra is not installed: alternatives are skipped
+    SafeDeleteModel = None
+else:
+
+    class SafeDeleted(SafeDeleteModel):
+        """Soft delete done by django-safedelete in Python."""
+
+        _safedelete_policy = SOFT_DELETE
+        name = models.CharField(max_length=16, default="")
+
+    class TriggerSoftDeleted(models.Model):
+        """Soft delete done by a pgtrigger.SoftDelete trigger (installed by the benchmark)."""
+
+        name = models.CharField(max_length=16, default="")
+        is_active = models.BooleanField(default=True)
+
+    class FsmDocument(models.Model):
+        """Transitions checked by django-fsm-2 in Python."""
+
+        status = FSMField(default="draft")
+
+        @transition(field=status, source="draft", target="published")
+        def publish(self) -> None:
+            pass
+
+    class TriggerFsmDocument(models.Model):
+        """Transitions checked by a pgtrigger.FSM trigger (installed by the benchmark)."""
+
+        status = models.CharField(max_length=16, default="draft")

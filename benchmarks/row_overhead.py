@@ -1,0 +1,137 @@
+"""Row overhead of recipes on bulk statements: no trigger vs hand-written vs pgtrigger.
+
+The hand-written triggers implement the same rule as the recipe in plain PL/pgSQL, without
+ignore support: the ratio pgtrigger / hand-written is the library's overhead (target 1.10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+
+import pgtrigger
+from benchmarks import timing
+from benchmarks.models import HandRow, PlainRow, RecipeRow
+
+TARGET = 1.10
+
+HAND_WRITTEN = {
+    "FSM": (
+        "BEFORE UPDATE",
+        "IF OLD.status IS DISTINCT FROM NEW.status AND NOT ("
+        "(OLD.status = 'draft' AND NEW.status = 'published') OR "
+        "(OLD.status = 'published' AND NEW.status = 'archived')) THEN "
+        "RAISE EXCEPTION 'invalid transition'; END IF; RETURN NEW;",
+        "",
+    ),
+    "SoftDelete": (
+        "BEFORE DELETE",
+        "UPDATE benchmarks_handrow SET is_active = false WHERE id = OLD.id; RETURN NULL;",
+        "",
+    ),
+    "Versioning": (
+        "BEFORE UPDATE",
+        "IF NEW.version IS DISTINCT FROM OLD.version THEN "
+        "RAISE EXCEPTION 'version is bumped automatically'; END IF; "
+        "NEW.version := OLD.version + 1; RETURN NEW;",
+        "WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+    ),
+}
+
+RECIPES: dict[str, Callable[[], pgtrigger.Trigger]] = {
+    "FSM": lambda: pgtrigger.FSM(
+        name="bench_fsm",
+        field="status",
+        transitions=[("draft", "published"), ("published", "archived")],
+    ),
+    "SoftDelete": lambda: pgtrigger.SoftDelete(name="bench_soft_delete", field="is_active"),
+    "Versioning": lambda: pgtrigger.Versioning(name="bench_versioning", field="version"),
+}
+
+STATEMENTS = {
+    "FSM": [
+        ("valid transition", "UPDATE {table} SET status = 'published'"),
+        ("status untouched", "UPDATE {table} SET n = n + 1"),
+    ],
+    "SoftDelete": [("bulk delete", "DELETE FROM {table}")],
+    "Versioning": [("bulk update", "UPDATE {table} SET n = n + 1")],
+}
+
+TABLES = [PlainRow, HandRow, RecipeRow]
+
+
+def fill(rows: int) -> None:
+    with connection.cursor() as cursor:
+        for model in TABLES:
+            table = model._meta.db_table
+            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(
+                f"INSERT INTO {table} (status, is_active, version, n) "
+                "SELECT 'draft', true, 0, 0 FROM generate_series(1, %s)",
+                [rows],
+            )
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def install(recipe: str) -> pgtrigger.Trigger:
+    when_op, body, when_clause = HAND_WRITTEN[recipe]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION bench_hand() RETURNS TRIGGER AS $$ BEGIN "
+            f"{body} END; $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER bench_hand {when_op} ON benchmarks_handrow FOR EACH ROW "
+            f"{when_clause} EXECUTE FUNCTION bench_hand()"
+        )
+    trigger = RECIPES[recipe]()
+    trigger.install(RecipeRow)
+    return trigger
+
+
+def uninstall(trigger: pgtrigger.Trigger) -> None:
+    trigger.uninstall(RecipeRow)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS bench_hand ON benchmarks_handrow")
+
+
+def run(rows: int, rounds: int) -> tuple[str, bool]:
+    fill(rows)
+    result_rows = []
+    ok = True
+    tables = [m._meta.db_table for m in TABLES]
+    for recipe, statements in STATEMENTS.items():
+        trigger = install(recipe)
+        try:
+            for label, statement in statements:
+                variants = {
+                    model.__name__: timing.statement_runner(
+                        statement.format(table=model._meta.db_table)
+                    )
+                    for model in TABLES
+                }
+                medians = timing.measure(variants, rounds, between=lambda: timing.vacuum(*tables))
+                ratio = medians["RecipeRow"] / medians["HandRow"]
+                passed = ratio <= TARGET
+                ok &= passed
+                result_rows.append(
+                    [
+                        recipe,
+                        label,
+                        f"{medians['PlainRow'] * 1000:.0f}",
+                        f"{medians['HandRow'] * 1000:.0f}",
+                        f"{medians['RecipeRow'] * 1000:.0f}",
+                        f"{ratio:.2f}x",
+                        "PASS" if passed else "FAIL",
+                    ]
+                )
+        finally:
+            uninstall(trigger)
+    report = timing.table(
+        f"Row overhead: {rows:,} rows, median of {rounds} rounds (ms); target <= {TARGET}x "
+        "hand-written",
+        result_rows,
+        ["recipe", "statement", "no trigger", "hand-written", "pgtrigger", "ratio", "target"],
+    )
+    return report, ok

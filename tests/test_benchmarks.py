@@ -1,0 +1,28 @@
+"""The benchmarks run end to end (quick mode). Timings are printed, never asserted."""
+
+import os
+import subprocess
+import sys
+
+
+def test_quick_benchmarks_produce_every_table():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for title in (
+        "Row overhead:",
+        "Statement-level vs row-level:",
+        "Installation:",
+        "App-level alternatives:",
+    ):
+        assert title in result.stdout, result.stdout
+    for recipe in ("FSM", "SoftDelete", "Versioning"):
+        assert f"\n{recipe} " in result.stdout
+    # Round trips are counted, not timed: they must not grow with the number of triggers.
+    assert "NO " not in result.stdout.split("Installation:")[1].split("App-level")[0]
