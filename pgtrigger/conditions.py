@@ -168,6 +168,16 @@ def _split_ref(model: type[models.Model], name: str) -> tuple[str, Field, list[s
     return PSEUDO_ROWS[prefix], field, lookups
 
 
+class _PseudoCol(Col):
+    """A column of ``OLD``/``NEW`` (or a transition table), its name escaped by us.
+
+    Django's ``quote_name`` does not double embedded quotes; ``sql.quote_ident`` does.
+    """
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return f"{self.alias}.{sql.quote_ident(self.target.column)}", []
+
+
 class _PseudoRowQuery(Query):
     """A query whose ``old__``/``new__`` references resolve to columns of ``OLD`` and ``NEW``."""
 
@@ -175,7 +185,7 @@ class _PseudoRowQuery(Query):
         self, name: str, allow_joins: bool = True, reuse: Any = None, summarize: bool = False
     ) -> Any:
         alias, field, transforms = _split_ref(self.model, name)
-        expression: Any = Col(_alias(alias), field)
+        expression: Any = _PseudoCol(_alias(alias), field)
         for transform in transforms:
             expression = self.try_transform(expression, transform)
         return expression
@@ -252,7 +262,7 @@ def _build_where(query: _PseudoRowQuery, node: models.Q) -> WhereNode:
             alias, field, lookups = _split_ref(query.model, key)
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(query)
-            lhs = Col(_alias(alias), field)
+            lhs = _PseudoCol(_alias(alias), field)
             children.append(query.build_lookup(lookups or ["exact"], lhs, value))
     return WhereNode(
         children, connector=OR if node.connector == models.Q.OR else AND, negated=node.negated
