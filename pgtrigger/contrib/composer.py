@@ -90,9 +90,13 @@ class Composer(Trigger):
         )
         kwargs = {}
         if has_old:
-            kwargs["cond_old_values"] = f"(SELECT old_values.* FROM {joined_from} WHERE {where})"
+            kwargs["cond_old_values"] = _materialized(
+                f"SELECT old_values.* FROM {joined_from} WHERE {where}"
+            )
         if has_new:
-            kwargs["cond_new_values"] = f"(SELECT new_values.* FROM {joined_from} WHERE {where})"
+            kwargs["cond_new_values"] = _materialized(
+                f"SELECT new_values.* FROM {joined_from} WHERE {where}"
+            )
         if has_old and has_new:
             selected = ", ".join(
                 [
@@ -104,7 +108,9 @@ class Composer(Trigger):
                     for c in columns
                 ]
             )
-            kwargs["cond_joined_values"] = f"(SELECT {selected} FROM {joined_from} WHERE {where})"
+            kwargs["cond_joined_values"] = _materialized(
+                f"SELECT {selected} FROM {joined_from} WHERE {where}"
+            )
         return kwargs
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
@@ -133,6 +139,16 @@ def _transition_tables(operation: Any) -> Referencing | None:
     if op == Delete:
         return Referencing(old="old_values")
     return None
+
+
+def _materialized(query: str) -> str:
+    """A subquery computed in full before use.
+
+    Inside ``EXISTS (...)`` the planner aims for the first row and may join the transition
+    tables with a nested loop, which is quadratic when no row matches; a materialized CTE is
+    planned for its whole result (hash or merge join).
+    """
+    return f"(WITH _pgtrigger_rows AS MATERIALIZED ({query}) SELECT * FROM _pgtrigger_rows)"
 
 
 def _is_update(operation: Any) -> bool:
