@@ -47,7 +47,9 @@ def test_pages_are_all_registered():
 def test_demo_command_runs_one_page_end_to_end():
     result = subprocess.run(
         [sys.executable, "-m", "cookbook", "soft_delete"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -57,7 +59,10 @@ def test_demo_command_runs_one_page_end_to_end():
 
 def test_demo_command_rejects_unknown_page():
     result = subprocess.run(
-        [sys.executable, "-m", "cookbook", "nope"], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "cookbook", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
     )
     assert result.returncode != 0 and "Unknown page 'nope'" in result.stderr
