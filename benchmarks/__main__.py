@@ -30,6 +30,8 @@ def main() -> int:
         "app_rows": 200 if args.quick else 5_000,
     }
     original = connection.settings_dict["NAME"]
+    # A name of its own: other runs (or a test suite) may share the server.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"pgtrigger_bench_{os.getpid()}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     all_ok = True
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable
 from types import ModuleType
 
@@ -67,6 +68,8 @@ def main(argv: list[str]) -> int:
     for name in names:
         load(name)  # unknown names fail before anything is created
     original_name = connection.settings_dict["NAME"]
+    # A name of its own: other runs (or a test suite) may share the server.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"pgtrigger_cookbook_{os.getpid()}"
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     print(f"cookbook: {len(names)} page(s) on a throwaway database ({test_db})")
     try:
