@@ -8,6 +8,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.postgres",  # SearchVectorField (required from Django 6.0)
     "pgtrigger",
     "cookbook",
 ]

@@ -10,6 +10,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.postgres",  # SearchVectorField (required from Django 6.0)
     "pgtrigger",
     "tests",
     "tests.contrib",

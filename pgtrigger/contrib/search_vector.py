@@ -17,8 +17,8 @@ class UpdateSearchVector(Trigger):
     """Set ``vector_field`` to ``to_tsvector(config_name, <document fields>)`` on every write.
 
     ``UpdateSearchVector(name="search", vector_field="search_vector",
-    document_fields=["title", "body"])`` on a model with a ``SearchVectorField``. NULL fields
-    count as empty text.
+    document_fields=["title", "body"])`` on a model with a ``SearchVectorField`` (which needs
+    ``django.contrib.postgres`` in ``INSTALLED_APPS``). NULL fields count as empty text.
     """
 
     when = Before
