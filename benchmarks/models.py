@@ -30,6 +30,22 @@ class StatementRow(_Row):
     """For statement-level variants, measured against RecipeRow's row-level forms."""
 
 
+def fill(tables: list[type[_Row]], rows: int) -> None:
+    """Refill ``tables`` with ``rows`` identical draft rows, vacuumed and analyzed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in tables:
+            table = model._meta.db_table
+            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(
+                f"INSERT INTO {table} (status, is_active, version, n) "
+                "SELECT 'draft', true, 0, 0 FROM generate_series(1, %s)",
+                [rows],
+            )
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
 class Change(models.Model):
     object_pk = models.TextField()
     field = models.TextField()

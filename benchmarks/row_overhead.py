@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.db import connection
 
 import pgtrigger
-from benchmarks import timing
+from benchmarks import models, timing
 from benchmarks.models import HandRow, PlainRow, RecipeRow
 
 TARGET = 1.10
@@ -61,19 +61,6 @@ STATEMENTS = {
 TABLES = [PlainRow, HandRow, RecipeRow]
 
 
-def fill(rows: int) -> None:
-    with connection.cursor() as cursor:
-        for model in TABLES:
-            table = model._meta.db_table
-            cursor.execute(f"TRUNCATE {table}")
-            cursor.execute(
-                f"INSERT INTO {table} (status, is_active, version, n) "
-                "SELECT 'draft', true, 0, 0 FROM generate_series(1, %s)",
-                [rows],
-            )
-            cursor.execute(f"VACUUM ANALYZE {table}")
-
-
 def install(recipe: str) -> pgtrigger.Trigger:
     when_op, body, when_clause = HAND_WRITTEN[recipe]
     with connection.cursor() as cursor:
@@ -97,7 +84,7 @@ def uninstall(trigger: pgtrigger.Trigger) -> None:
 
 
 def run(rows: int, rounds: int) -> tuple[str, bool]:
-    fill(rows)
+    models.fill(TABLES, rows)
     result_rows = []
     ok = True
     tables = [m._meta.db_table for m in TABLES]

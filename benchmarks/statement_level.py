@@ -6,10 +6,8 @@ transition tables instead of once per row.
 
 from __future__ import annotations
 
-from django.db import connection
-
 import pgtrigger
-from benchmarks import timing
+from benchmarks import models, timing
 from benchmarks.models import RecipeRow, StatementRow
 
 PAIRS = {
@@ -74,21 +72,8 @@ PAIRS = {
 }
 
 
-def fill(rows: int) -> None:
-    with connection.cursor() as cursor:
-        for model in (RecipeRow, StatementRow):
-            table = model._meta.db_table
-            cursor.execute(f"TRUNCATE {table}")
-            cursor.execute(
-                f"INSERT INTO {table} (status, is_active, version, n) "
-                "SELECT 'draft', true, 0, 0 FROM generate_series(1, %s)",
-                [rows],
-            )
-            cursor.execute(f"VACUUM ANALYZE {table}")
-
-
 def run(rows: int, rounds: int) -> tuple[str, bool]:
-    fill(rows)
+    models.fill([RecipeRow, StatementRow], rows)
     result_rows = []
     tables = [RecipeRow._meta.db_table, StatementRow._meta.db_table, "benchmarks_change"]
     for label, (row_form, statement_form, statement) in PAIRS.items():
