@@ -9,8 +9,9 @@ inside a transaction and session-wide in autocommit mode; the first query after 
 the block's exit, puts the previous values back.
 
 Nothing is prepended to the user's SQL, so this works where a multi-statement query is refused
-(psycopg 3 server-side binding, ``DECLARE`` of named cursors), inside ``transaction.atomic()``
-after a caught error (the settings are restored by the rollback), and for raw SQL.
+(psycopg 3 server-side binding, ``DECLARE`` of named cursors, ``executemany``), inside
+``transaction.atomic()`` after a caught error (the settings are restored by the rollback), and
+for raw SQL.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
 
 from pgtrigger import registry, sql
@@ -34,16 +36,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ignored: contextvars.ContextVar[frozenset[tuple[str | None, str]]] = contextvars.ContextVar(
     "pgtrigger_ignored", default=frozenset()
 )
-# (database alias or None, search_path) for the innermost active schema() block.
+# (database alias or None, search_path) for the active schema() blocks, innermost last.
 _search_path: contextvars.ContextVar[tuple[tuple[str | None, str], ...]] = contextvars.ContextVar(
     "pgtrigger_search_path", default=()
 )
+# The blocks entered in this context, innermost last, with the token that undoes each. Kept
+# per context rather than on the block object, so one ignore() instance can be entered by
+# several threads or tasks at once, or nested in itself.
+_entered: contextvars.ContextVar[tuple[tuple[object, contextvars.Token[Any]], ...]] = (
+    contextvars.ContextVar("pgtrigger_entered", default=())
+)
 
 _SAVED = "_pgtrigger_saved_settings"  # connection attribute: setting -> value to restore
+_INERROR = 3  # libpq PQTRANS_INERROR: a failed transaction, only ROLLBACK can run
 
 
 def _desired(alias: str) -> dict[str, str]:
-    """The settings the current context wants on the connection ``alias``."""
+    """Return the settings the current context wants on the connection ``alias``."""
     desired = {}
     pgids = sorted({pgid for db, pgid in _ignored.get() if db in (None, alias)})
     if pgids:
@@ -60,18 +69,22 @@ def _in_transaction(connection: Any) -> bool:
 
 
 def _aborted(connection: Any) -> bool:
-    """Whether the driver connection is in a failed transaction (only ROLLBACK can run)."""
+    """Return whether the driver connection is in a failed transaction."""
     raw = connection.connection
     info = getattr(raw, "info", None)  # psycopg 3
     if info is not None:
-        return int(info.transaction_status) == 3  # TransactionStatus.INERROR
-    return raw.get_transaction_status() == 3  # psycopg2 TRANSACTION_STATUS_INERROR
+        return int(info.transaction_status) == _INERROR
+    return raw.get_transaction_status() == _INERROR  # psycopg2
 
 
-def _sync(connection: Any, *, restore_only: bool = False) -> None:
-    """Apply the context's settings to ``connection`` (or only restore previous values)."""
+def _sync(connection: Any) -> None:
+    """Apply the context's settings to ``connection``, restoring those no longer wanted.
+
+    The wanted values are sent before every query, not only when they change: a rolled-back
+    savepoint or a finished transaction may have undone an earlier ``set_config``.
+    """
     saved: dict[str, str] = connection.__dict__.setdefault(_SAVED, {})
-    desired = {} if restore_only else _desired(connection.alias)
+    desired = _desired(connection.alias)
     changes = dict(desired)
     for name, previous in saved.items():
         if name not in desired:
@@ -129,30 +142,43 @@ def _restore(aliases: Iterable[str]) -> None:
     """Put back session-wide settings after a block, on connections in autocommit mode.
 
     Inside a transaction the values were transaction-local: the next query restores them, and
-    the transaction's end does in any case, even after an error.
+    the transaction's end does in any case, even after an error. A connection on which the
+    restore fails is closed, so that its session cannot carry the settings into later queries.
     """
     for alias in aliases:
         connection = connections[alias]
         if (
-            connection.connection is not None
-            and connection.__dict__.get(_SAVED)
-            and not _in_transaction(connection)
-            and connection.is_usable()
+            connection.connection is None
+            or not connection.__dict__.get(_SAVED)
+            or _in_transaction(connection)
         ):
+            continue
+        try:
             _sync(connection)
+        except DatabaseError:
+            connection.close()
 
 
 class _ContextDecorator:
     """A context manager that is also a decorator of sync and async functions."""
 
-    def _enter(self) -> None:
+    databases: list[str] | None = None  # the aliases the block applies to; None: all
+
+    def _push(self) -> contextvars.Token[Any]:
+        """Enter the block; return the token that undoes it."""
         raise NotImplementedError
 
-    def _exit(self) -> None:
+    def _pop(self, token: contextvars.Token[Any]) -> None:
+        """Leave the block entered with ``token``."""
         raise NotImplementedError
+
+    def _aliases(self) -> list[str]:
+        """The database aliases the block applies to."""
+        return _aliases(self.databases)
 
     def __enter__(self) -> None:
-        self._enter()
+        token = self._push()
+        _entered.set((*_entered.get(), (self, token)))
 
     def __exit__(
         self,
@@ -160,27 +186,33 @@ class _ContextDecorator:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._exit()
+        *outer, (block, token) = _entered.get()
+        if block is not self:
+            raise RuntimeError(f"{self!r} exited out of order")
+        _entered.set(tuple(outer))
+        self._pop(token)
 
     def __call__(self, func: F) -> F:
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                with self._copy():
-                    return await func(*args, **kwargs)
+                try:
+                    with self:
+                        return await func(*args, **kwargs)
+                finally:
+                    # The async ORM ran the queries in sync_to_async's thread, whose
+                    # connection the exit above cannot reach: restore it from that thread.
+                    await sync_to_async(_restore)(self._aliases())
 
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self._copy():
+            with self:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
-
-    def _copy(self) -> _ContextDecorator:
-        raise NotImplementedError
 
 
 class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
@@ -194,26 +226,25 @@ class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
     def __init__(self, *uris: str, databases: Iterable[str] | None = None) -> None:
         self.uris = uris
         self.databases = list(databases) if databases else None
-        self._tokens: list[contextvars.Token[Any]] = []
 
-    def _copy(self) -> ignore:
-        return ignore(*self.uris, databases=self.databases)
+    def __repr__(self) -> str:
+        return f"pgtrigger.ignore{self.uris!r}"
 
-    def _enter(self) -> None:
+    def _push(self) -> contextvars.Token[Any]:
         pgids = {trigger.get_pgid(model) for model, trigger in registry.registered(*self.uris)}
         dbs: list[str | None] = list(self.databases) if self.databases else [None]
         entries = {(db, pgid) for pgid in pgids for db in dbs}
-        for alias in _aliases(self.databases):
+        for alias in self._aliases():
             _install_wrapper(connections[alias])
-        self._tokens.append(_ignored.set(_ignored.get() | entries))
+        return _ignored.set(_ignored.get() | entries)
 
-    def _exit(self) -> None:
-        _ignored.reset(self._tokens.pop())
-        _restore(_aliases(self.databases))
+    def _pop(self, token: contextvars.Token[Any]) -> None:
+        _ignored.reset(token)
+        _restore(self._aliases())
 
 
 def is_ignored(*uris: str) -> bool:
-    """Whether every trigger in ``uris`` (any trigger, when none given) is ignored here."""
+    """Return whether every trigger in ``uris`` (any trigger, when none given) is ignored here."""
     active = {pgid for _, pgid in _ignored.get()}
     if not uris:
         return bool(active)
@@ -231,39 +262,59 @@ class schema(_ContextDecorator):  # lower-case: the public API name from 4.x
             raise ValueError("pgtrigger.schema() needs at least one schema")
         self.schemas = schemas
         self.databases = list(databases) if databases else None
-        self._tokens: list[contextvars.Token[Any]] = []
 
-    def _copy(self) -> schema:
-        return schema(*self.schemas, databases=self.databases)
+    def __repr__(self) -> str:
+        return f"pgtrigger.schema{self.schemas!r}"
 
-    def _enter(self) -> None:
+    def _push(self) -> contextvars.Token[Any]:
         path = ", ".join(sql.quote_ident(s) for s in self.schemas)
         dbs: list[str | None] = list(self.databases) if self.databases else [None]
-        for alias in _aliases(self.databases):
+        for alias in self._aliases():
             _install_wrapper(connections[alias])
         entries = tuple((db, path) for db in dbs)
-        self._tokens.append(_search_path.set(_search_path.get() + entries))
+        return _search_path.set(_search_path.get() + entries)
 
-    def _exit(self) -> None:
-        _search_path.reset(self._tokens.pop())
-        _restore(_aliases(self.databases))
+    def _pop(self, token: contextvars.Token[Any]) -> None:
+        _search_path.reset(token)
+        _restore(self._aliases())
 
 
 def constraints(timing: Timing, *uris: str, databases: Iterable[str] | None = None) -> None:
-    """``SET CONSTRAINTS <triggers> DEFERRED|IMMEDIATE`` for deferrable triggers.
+    """Run ``SET CONSTRAINTS <triggers> DEFERRED|IMMEDIATE`` for deferrable triggers.
 
-    Applies to the deferrable triggers among ``uris`` (all when none given) until the end of
-    the current transaction, on ``databases`` (default: ``default``). Must run in a transaction.
+    The timing holds until the end of the current transaction. ``uris`` name deferrable
+    triggers (``ValueError`` for one that is not); none means every deferrable trigger.
+    ``databases`` are the aliases to set it on, each of which must be in a transaction
+    (``RuntimeError`` otherwise); by default, every PostgreSQL database with a transaction
+    open in this thread, and there must be at least one.
     """
     if not isinstance(timing, Timing):
         raise ValueError(f"{timing!r} is not pgtrigger.Immediate or pgtrigger.Deferred")
-    selected = [(m, t) for m, t in registry.registered(*uris) if t.timing is not None]
-    for alias in databases or [DEFAULT_DB_ALIAS]:
-        connection = connections[alias]
-        if not _in_transaction(connection):
+    selected = registry.registered(*uris)
+    if uris:
+        for model, trigger in selected:
+            if trigger.timing is None:
+                raise ValueError(f"{trigger.get_uri(model)} is not a deferrable trigger")
+    else:
+        selected = [(m, t) for m, t in selected if t.timing is not None]
+    if databases:
+        aliases = list(databases)
+        for alias in aliases:
+            if not _in_transaction(connections[alias]):
+                raise RuntimeError(f'pgtrigger.constraints(): "{alias}" is not in a transaction')
+    else:
+        aliases = [
+            connection.alias
+            for connection in connections.all(initialized_only=True)
+            if connection.vendor == "postgresql"
+            and connection.connection is not None  # never connect just to ask
+            and _in_transaction(connection)
+        ]
+        if not aliases:
             raise RuntimeError("pgtrigger.constraints() must be called inside a transaction")
-        if not selected:
-            continue
-        names = ", ".join(sql.quote_ident(t.get_pgid(m)) for m, t in selected)
-        with connection.cursor() as cursor:
+    if not selected:
+        return
+    names = ", ".join(sql.quote_ident(trigger.get_pgid(model)) for model, trigger in selected)
+    for alias in aliases:
+        with connections[alias].cursor() as cursor:
             cursor.execute(f"SET CONSTRAINTS {names} {timing}")

@@ -12,6 +12,7 @@ from pgtrigger.conditions import Condition
 from pgtrigger.func import Func
 from pgtrigger.primitives import (
     After,
+    InsteadOf,
     Level,
     Operation,
     Referencing,
@@ -165,7 +166,7 @@ class Trigger:
     def render_function(self, model: type[models.Model]) -> str:
         """The full PL/pgSQL source of the trigger function."""
         ignore = ""
-        if self.when == When("INSTEAD OF"):
+        if self.when == InsteadOf:
             # INSTEAD OF triggers have no WHEN clause: check ignore in the body.
             ignore = (
                 f"    IF NOT ({ignore_check_sql(self.get_pgid(model))}) THEN\n"
@@ -180,7 +181,7 @@ class Trigger:
         )
 
     def render_when_clause(self, model: type[models.Model]) -> str:
-        if self.when == When("INSTEAD OF"):
+        if self.when == InsteadOf:
             return ""
         parts = [ignore_check_sql(self.get_pgid(model))]
         condition = self.render_condition(model)

@@ -52,3 +52,24 @@ class Child(models.Model):
                 ),
             )
         ]
+
+
+class ImmediateChild(models.Model):
+    """A deferrable trigger that is initially immediate: it fires at the end of the statement."""
+
+    parent_id = models.IntegerField()
+
+    class Meta:
+        triggers = [
+            pgtrigger.Trigger(
+                name="parent_exists_now",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Immediate,
+                func=(
+                    "IF NOT EXISTS (SELECT 1 FROM runtime_tests_parent WHERE id = NEW.parent_id) "
+                    "THEN RAISE EXCEPTION 'parent % is missing', NEW.parent_id; END IF; "
+                    "RETURN NULL;"
+                ),
+            )
+        ]

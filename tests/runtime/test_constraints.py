@@ -4,9 +4,19 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 import pgtrigger
-from tests.runtime.models import Child, Parent
+from tests.runtime.models import Child, ImmediateChild, Parent
 
 PARENT_EXISTS = "runtime_tests.Child:parent_exists"
+PARENT_EXISTS_NOW = "runtime_tests.ImmediateChild:parent_exists_now"
+PARENT_EXISTS_PGID = pgtrigger.registered(PARENT_EXISTS)[0][1].get_pgid(Child)
+IGNORED = f'{{"{PARENT_EXISTS_PGID}"}}'  # pgtrigger.ignore's value when it ignores PARENT_EXISTS
+
+
+def ignore_setting():
+    """``pgtrigger.ignore`` on the default connection, read through Django's wrappers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(current_setting('pgtrigger.ignore', true), '')")
+        return cursor.fetchone()[0]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,8 +30,6 @@ def test_deferred_trigger_fires_at_commit():
             # no error yet: it is raised by COMMIT
             assert Child.objects.filter(parent_id=2000).exists()
     assert not Child.objects.filter(parent_id=2000).exists()
-    Child.objects.all().delete()
-    Parent.objects.all().delete()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -35,23 +43,72 @@ def test_constraints_immediate_fires_at_statement_end():
         Child.objects.create(parent_id=3001)
         Parent.objects.create(id=3001)
     assert Child.objects.filter(parent_id=3001).exists()
-    Child.objects.all().delete()
-    Parent.objects.all().delete()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_ignore_is_decided_when_the_row_changes_not_at_commit():
-    # WHEN clauses of constraint triggers are evaluated when the event is queued.
+    # A constraint trigger's WHEN clause, which holds the ignore check, is evaluated when the
+    # row changes; a false WHEN means the event is never queued.
     with transaction.atomic():
         with pgtrigger.ignore(PARENT_EXISTS):
-            Child.objects.create(parent_id=4000)  # ignored: never checked, even at commit
-    assert Child.objects.filter(parent_id=4000).exists()
+            Child.objects.create(parent_id=4000)
+        assert ignore_setting() == ""  # not ignored any more when COMMIT fires the triggers
+    assert Child.objects.filter(parent_id=4000).exists()  # so it was decided at the insert
+
     with pytest.raises(DatabaseError, match="parent 4001 does not exist"):
         with transaction.atomic():
             Child.objects.create(parent_id=4001)
-            with pgtrigger.ignore(PARENT_EXISTS):
-                pass  # an ignore active at commit time does not cancel a queued check
-    Child.objects.all().delete()
+            with connection.cursor() as cursor:  # what ignore() sets, by hand, until COMMIT
+                cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [IGNORED])
+            assert PARENT_EXISTS_PGID in ignore_setting()
+            # COMMIT runs the queued check although the trigger is ignored by then.
+    assert not Child.objects.filter(parent_id=4001).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_constraints_deferred_postpones_an_initially_immediate_trigger():
+    with pytest.raises(DatabaseError, match="parent 5000 is missing"):
+        with transaction.atomic():
+            ImmediateChild.objects.create(parent_id=5000)  # raises here
+            pytest.fail("an initially immediate trigger fires at the end of the statement")
+    with transaction.atomic():
+        pgtrigger.constraints(pgtrigger.Deferred, PARENT_EXISTS_NOW)
+        ImmediateChild.objects.create(parent_id=5001)
+        Parent.objects.create(id=5001)  # in time: the check now runs at commit
+    with pytest.raises(DatabaseError, match="parent 5002 is missing"):
+        with transaction.atomic():
+            pgtrigger.constraints(pgtrigger.Deferred, PARENT_EXISTS_NOW)
+            ImmediateChild.objects.create(parent_id=5002)
+            assert ImmediateChild.objects.filter(parent_id=5002).exists()  # raised by COMMIT
+    assert list(ImmediateChild.objects.values_list("parent_id", flat=True)) == [5001]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_constraints_immediate_runs_the_queued_checks_at_once():
+    with transaction.atomic():
+        Child.objects.create(parent_id=6000)  # queued until commit
+        with pytest.raises(DatabaseError, match="parent 6000 does not exist"):
+            with transaction.atomic():
+                pgtrigger.constraints(pgtrigger.Immediate, PARENT_EXISTS)
+        Parent.objects.create(id=6000)  # the failed check is queued again, for commit
+    assert Child.objects.filter(parent_id=6000).exists()
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
+def test_constraints_defaults_to_the_databases_in_a_transaction():
+    with pytest.raises(DatabaseError, match="parent 7000 is missing"):
+        with transaction.atomic(using="other"):
+            pgtrigger.constraints(pgtrigger.Deferred)  # "default" is in autocommit mode
+            ImmediateChild.objects.using("other").create(parent_id=7000)
+            assert ImmediateChild.objects.using("other").exists()  # deferred on "other"
+    with pytest.raises(RuntimeError, match='"default" is not in a transaction'):
+        with transaction.atomic(using="other"):
+            pgtrigger.constraints(pgtrigger.Deferred, databases=["default", "other"])
+
+
+def test_constraints_refuses_a_trigger_that_is_not_deferrable():
+    with pytest.raises(ValueError, match=r"runtime_tests\.Guarded:guard is not a deferrable"):
+        pgtrigger.constraints(pgtrigger.Deferred, PARENT_EXISTS, "runtime_tests.Guarded:guard")
 
 
 def test_constraints_needs_a_transaction_and_a_timing():
@@ -77,30 +134,3 @@ def test_schema_sets_and_restores_search_path():
     with connection.cursor() as cursor:
         cursor.execute("SHOW search_path")
         assert cursor.fetchone()[0] == before
-
-
-@pytest.mark.django_db
-def test_instead_of_trigger_honours_ignore():
-    from tests.models import TestModel, TestView
-
-    trigger = pgtrigger.Trigger(
-        name="view_guard",
-        when=pgtrigger.InsteadOf,
-        operation=pgtrigger.Insert,
-        func="RAISE EXCEPTION 'view is read-only';",
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE VIEW tests_testview AS SELECT id, char_field AS name FROM tests_testmodel"
-        )
-    trigger.install(TestView)
-    trigger.register(TestView)
-    try:
-        with pytest.raises(DatabaseError, match="view is read-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("INSERT INTO tests_testview (id, name) VALUES (1, 'x')")
-        with pgtrigger.ignore("tests.TestView:view_guard"), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO tests_testview (id, name) VALUES (1, 'x')")
-        assert TestModel.objects.count() == 0  # ignored: the row went nowhere
-    finally:
-        trigger.unregister(TestView)

@@ -164,6 +164,8 @@ def test_async_orm_inside_ignore():
             await Guarded.objects.acreate(name="async decorated")
 
         await decorated()
+        # Restored on the connection the async ORM used, even for SQL that bypasses Django.
+        assert await sync_to_async(session_value)() == ""
         try:
             await Guarded.objects.acreate(name="async blocked")
         except DatabaseError as exc:
@@ -210,3 +212,79 @@ def test_trigger_sql_has_no_exception_block():
     compiled = trigger.compile(model).sql
     assert "EXCEPTION WHEN" not in compiled.function.upper()
     assert "current_setting('pgtrigger.ignore', true)" in compiled.body
+
+
+@pytest.mark.django_db
+def test_executemany_inside_ignore():
+    # The prefixing approach cannot prefix executemany(); a separate statement can.
+    with pgtrigger.ignore(GUARD), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO runtime_tests_guarded (name) VALUES (%s)", [["m1"], ["m2"], ["m3"]]
+        )
+    assert Guarded.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_first_set_config_undone_by_a_savepoint_rollback():
+    with pgtrigger.ignore(GUARD):
+        try:
+            with transaction.atomic():
+                Guarded.objects.create(name="rolled back")  # the setting is first set here
+                raise RuntimeError("roll back the savepoint, and the setting with it")
+        except RuntimeError:
+            pass
+        Guarded.objects.create(name="kept")  # set again before this query
+    assert list(Guarded.objects.values_list("name", flat=True)) == ["kept"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_ignore_instance_shared_by_concurrent_tasks_and_nested():
+    shared = pgtrigger.ignore(GUARD)
+
+    async def task(name, first_out):
+        with shared:
+            await Guarded.objects.acreate(name=name)
+            await asyncio.sleep(0.05 if first_out else 0.2)
+        return pgtrigger.is_ignored(GUARD)
+
+    async def scenario():
+        try:
+            # Enter A, enter B, exit A, exit B: each task leaves its own block.
+            return await asyncio.gather(task("a", True), task("b", False))
+        finally:
+            await sync_to_async(connections.close_all)()
+
+    assert asyncio.run(scenario()) == [False, False]
+    with shared:
+        with shared:
+            assert pgtrigger.is_ignored(GUARD)
+        assert pgtrigger.is_ignored(GUARD)
+        Guarded.objects.all().delete()
+    assert not pgtrigger.is_ignored(GUARD)
+
+
+@pytest.mark.django_db
+def test_instead_of_trigger_honours_ignore():
+    from tests.models import TestModel, TestView
+
+    trigger = pgtrigger.Trigger(
+        name="view_guard",
+        when=pgtrigger.InsteadOf,
+        operation=pgtrigger.Insert,
+        func="RAISE EXCEPTION 'view is read-only';",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE VIEW tests_testview AS SELECT id, char_field AS name FROM tests_testmodel"
+        )
+    trigger.install(TestView)
+    trigger.register(TestView)
+    try:
+        with pytest.raises(DatabaseError, match="view is read-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("INSERT INTO tests_testview (id, name) VALUES (1, 'x')")
+        with pgtrigger.ignore("tests.TestView:view_guard"), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO tests_testview (id, name) VALUES (1, 'x')")
+        assert TestModel.objects.count() == 0  # ignored: the row went nowhere
+    finally:
+        trigger.unregister(TestView)
