@@ -99,8 +99,9 @@ def _sync(connection: Any) -> None:
     params: list[Any] = []
     for name in names:
         params += [name, name, changes[name], local]
-    # A plain cursor of the driver connection: never a named cursor, never Django's wrappers.
-    with connection.connection.cursor() as cursor:
+    # A plain cursor of the driver connection: never a named cursor, never Django's wrappers;
+    # errors still reach the caller as Django's exceptions.
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(f"SELECT {selects}", params)
         row = cursor.fetchone()
     for i, name in enumerate(names):

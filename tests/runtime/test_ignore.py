@@ -115,6 +115,8 @@ def test_autocommit_mode_and_connection_reuse():
     with pgtrigger.ignore(GUARD):
         Guarded.objects.create(name="autocommit")  # its own transaction
         Guarded.objects.create(name="autocommit 2")
+        for obj in Guarded.objects.iterator(chunk_size=1):  # a WITH HOLD named cursor
+            Guarded.objects.filter(pk=obj.pk).update(name=f"{obj.name}!")
         assert session_value() != ""
     # Restored on exit, even for SQL that bypasses Django on the same connection.
     assert session_value() == ""
@@ -190,13 +192,18 @@ def test_server_side_binding_refuses_multi_statements_but_ignore_works():
     with pytest.raises(DatabaseError), ssb.cursor() as cursor:
         # The well-known approach: prefix the query. Refused with server-side binding.
         cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true); SELECT %s", ['{"x"}', 1])
+    ssb_guarded = Guarded.objects.using("server_side_binding")
     with pgtrigger.ignore(GUARD):
-        Guarded.objects.using("server_side_binding").create(name="ssb")
-        Guarded.objects.using("server_side_binding").filter(name="ssb").update(name="ssb2")
+        ssb_guarded.create(name="ssb")
+        ssb_guarded.filter(name="ssb").update(name="ssb2")
+        with transaction.atomic(using="server_side_binding"):
+            for obj in ssb_guarded.iterator(chunk_size=1):  # a named cursor
+                ssb_guarded.filter(pk=obj.pk).update(name="ssb3")
+    assert list(ssb_guarded.values_list("name", flat=True)) == ["ssb3"]
     with blocked("Cannot update rows"):
-        Guarded.objects.using("server_side_binding").update(name="x")
+        ssb_guarded.update(name="x")
     with pgtrigger.ignore(GUARD, databases=["server_side_binding"]):
-        Guarded.objects.using("server_side_binding").all().delete()
+        ssb_guarded.all().delete()
 
 
 @pytest.mark.django_db(databases=["default", "other"])
@@ -288,3 +295,22 @@ def test_instead_of_trigger_honours_ignore():
         assert TestModel.objects.count() == 0  # ignored: the row went nowhere
     finally:
         trigger.unregister(TestView)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
+def test_connection_lost_inside_an_autocommit_block():
+    with pgtrigger.ignore(GUARD):
+        Guarded.objects.create(name="before")  # the setting is now session-wide
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with connections["other"].cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        with pytest.raises(DatabaseError):  # Django's exception, from the set_config
+            Guarded.objects.create(name="lost")
+    # Leaving the block could not restore the setting: the connection was closed instead.
+    assert connection.connection is None
+    with blocked():
+        Guarded.objects.create(name="after")  # a new session, without the setting
+    with pgtrigger.ignore(GUARD):
+        assert list(Guarded.objects.values_list("name", flat=True)) == ["before"]
