@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -49,18 +52,66 @@ def quote_table(db_table: str) -> str:
 
 
 def literal(value: Any) -> str:
-    """Render a Python value as a SQL literal with the installed PostgreSQL driver's adapters."""
+    """Render a Python value as a SQL literal.
+
+    Common types are rendered here, identically whichever driver is installed, so migration
+    files and installed triggers do not change with the driver (psycopg2, without a connection,
+    would also escape backslashes as if ``standard_conforming_strings`` were off). Other values
+    go to the driver's adapters.
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            special = str(value).replace("inf", "Infinity").replace("nan", "NaN")
+            return f"{quote_literal(special)}::float8"
+        return repr(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value) if value.is_finite() else f"{quote_literal(str(value))}::numeric"
+    if isinstance(value, str):
+        return quote_literal(value)
+    if isinstance(value, datetime.datetime):
+        kind = "timestamptz" if value.tzinfo is not None else "timestamp"
+        return f"{quote_literal(value.isoformat())}::{kind}"
+    if isinstance(value, datetime.date):
+        return f"{quote_literal(value.isoformat())}::date"
+    if isinstance(value, datetime.time):
+        return f"{quote_literal(value.isoformat())}::time"
+    if isinstance(value, datetime.timedelta):
+        return f"{quote_literal(f'{value.total_seconds()} seconds')}::interval"
+    if isinstance(value, uuid.UUID):
+        return f"{quote_literal(str(value))}::uuid"
+    if isinstance(value, (list, tuple)) and value:
+        return "ARRAY[" + ", ".join(literal(item) for item in value) + "]"
+    json_text = _json_text(value)
+    if json_text is not None:
+        return f"{quote_literal(json_text)}::jsonb"
+    return _driver_literal(value)
+
+
+def _json_text(value: Any) -> str | None:
+    """The JSON text of a driver's JSON wrapper (what Django's ``JSONField`` passes)."""
+    dumps = getattr(value, "dumps", None)
+    if hasattr(value, "obj") and callable(dumps):  # psycopg 3 Json/Jsonb
+        return str(dumps(value.obj))
+    if hasattr(value, "adapted") and callable(dumps):  # psycopg2 Json
+        return str(dumps(value.adapted))
+    return None
+
+
+def _driver_literal(value: Any) -> str:
     try:
         from psycopg import sql as psycopg_sql
     except ImportError:  # pragma: no cover - psycopg2 installs
         import psycopg2.extensions
 
-        adapted = psycopg2.extensions.adapt(value)
-        if hasattr(adapted, "encoding"):
-            adapted.encoding = "utf8"
-        quoted = adapted.getquoted()
+        quoted = psycopg2.extensions.adapt(value).getquoted()
         return quoted.decode() if isinstance(quoted, bytes) else str(quoted)
-    return psycopg_sql.Literal(value).as_string(None)
+    return psycopg_sql.Literal(value).as_string(None).strip()
 
 
 def interpolate(sql: str, params: Sequence[Any]) -> str:
