@@ -24,7 +24,7 @@ class _Data:
         return f"pgtrigger.compiler.{type(self).__name__}", (), kwargs
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.deconstruct() == other.deconstruct()  # type: ignore[attr-defined]
+        return type(other) is type(self) and self.deconstruct() == other.deconstruct()
 
     def __hash__(self) -> int:
         return hash(repr(self.deconstruct()))
@@ -41,7 +41,7 @@ class TriggerSql(_Data):
     ``pgid``; the trigger is ``CREATE TRIGGER pgid {event} ON table {body}``.
     """
 
-    _fields = ("pgid", "table", "event", "body", "function", "constraint", "hash")
+    _fields: tuple[str, ...] = ("pgid", "table", "event", "body", "function", "constraint", "hash")
 
     def __init__(
         self,

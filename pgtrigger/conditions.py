@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -19,7 +19,7 @@ from django.db.models.lookups import Lookup
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND, OR, WhereNode
 
-from pgtrigger import sql
+from pgtrigger import options, sql
 
 if TYPE_CHECKING:
     from django.db.models import Field
@@ -124,10 +124,10 @@ class _DistinctLookup(Lookup):
     operator: str
     can_use_none_as_rhs = True  # NULL is a value to compare, not "no filter"
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} {self.operator} {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} {self.operator} {rhs}", (*lhs_params, *rhs_params)
 
 
 class IsDistinctFrom(_DistinctLookup):
@@ -156,7 +156,8 @@ def _split_ref(model: type[models.Model], name: str) -> tuple[str, Field, list[s
             f'"{name}" must start with "old__" or "new__" followed by a field name'
         )
     field_name, *lookups = rest.split("__")
-    opts = model._meta.concrete_model._meta if model._meta.proxy else model._meta
+    opts = options.concrete_options(model)
+    field: Any
     try:
         field = opts.get_field(field_name)
     except FieldDoesNotExist:
@@ -174,14 +175,16 @@ class _PseudoCol(Col):
     Django's ``quote_name`` does not double embedded quotes; ``sql.quote_ident`` does.
     """
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        return f"{self.alias}.{sql.quote_ident(self.target.column)}", []
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        return f"{self.alias}.{sql.quote_ident(options.column(self.target))}", ()
 
 
 class _PseudoRowQuery(Query):
     """A query whose ``old__``/``new__`` references resolve to columns of ``OLD`` and ``NEW``."""
 
-    def resolve_ref(  # type: ignore[override]
+    model: type[models.Model]
+
+    def resolve_ref(
         self, name: str, allow_joins: bool = True, reuse: Any = None, summarize: bool = False
     ) -> Any:
         alias, field, transforms = _split_ref(self.model, name)
@@ -221,9 +224,15 @@ class Q(models.Q, Condition):
             found |= _expression_refs(model, value)
         return found
 
-    __and__ = models.Q.__and__
-    __or__ = models.Q.__or__
-    __invert__ = models.Q.__invert__
+    if TYPE_CHECKING:  # Django's operators build instances of this class
+
+        def __and__(self, other: Any) -> Q: ...
+        def __or__(self, other: Any) -> Q: ...
+        def __invert__(self) -> Q: ...
+    else:
+        __and__ = models.Q.__and__
+        __or__ = models.Q.__or__
+        __invert__ = models.Q.__invert__
     __eq__ = models.Q.__eq__
     __hash__ = models.Q.__hash__
     __repr__ = models.Q.__repr__
@@ -243,7 +252,7 @@ def _flatten(node: models.Q) -> Iterable[Any]:
 
 def _expression_refs(model: type[models.Model], value: Any) -> set[str]:
     if isinstance(value, models.F):
-        return {_split_ref(model, value.name)[0]}
+        return {_split_ref(model, value.name)[0]}  # type: ignore[attr-defined]
     found: set[str] = set()
     for source in getattr(value, "get_source_expressions", list)():
         found |= _expression_refs(model, source)
@@ -251,14 +260,14 @@ def _expression_refs(model: type[models.Model], value: Any) -> set[str]:
 
 
 def _build_where(query: _PseudoRowQuery, node: models.Q) -> WhereNode:
-    children = []
+    children: list[Any] = []
     for child in node.children:
         if isinstance(child, models.Q):
             children.append(_build_where(query, child))
         elif isinstance(child, Condition):
             children.append(_RawCondition(child.resolve(query.model)))
         else:
-            key, value = child
+            key, value = cast(tuple[str, Any], child)
             alias, field, lookups = _split_ref(query.model, key)
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(query)
@@ -299,7 +308,7 @@ class _Changes(Condition):
         self.exclude_auto = bool(exclude_auto)
 
     def get_fields(self, model: type[models.Model]) -> list[Field]:
-        opts = model._meta.concrete_model._meta
+        opts = options.concrete_options(model)
         if self.fields:
             fields = [_split_ref(model, f"new__{name}")[1] for name in self.fields]
         else:
@@ -324,7 +333,8 @@ class _Changes(Condition):
         connector = f" {self.connector} "
         old, new = _alias("OLD"), _alias("NEW")
         return connector.join(
-            f"{old}.{sql.quote_ident(f.column)} {self.operator} {new}.{sql.quote_ident(f.column)}"
+            f"{old}.{sql.quote_ident(options.column(f))} {self.operator} "
+            f"{new}.{sql.quote_ident(options.column(f))}"
             for f in fields
         )
 

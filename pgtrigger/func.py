@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pgtrigger import sql
+from pgtrigger import options, sql
 
 if TYPE_CHECKING:
     from django.db import models
@@ -25,7 +25,7 @@ class _Columns(_Fields):
     """``{columns.name}``: the quoted column of the field called ``name``."""
 
     def __getattr__(self, name: str) -> str:  # type: ignore[override]
-        return sql.quote_ident(super().__getattr__(name).column)
+        return sql.quote_ident(options.column(super().__getattr__(name)))
 
 
 class Func:

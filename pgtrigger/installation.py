@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
-from pgtrigger import registry, sql
+from pgtrigger import options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
 
 if TYPE_CHECKING:
@@ -87,9 +87,9 @@ def _allowed(model: type[models.Model], database: str) -> bool:
     Asked for the concrete model without Django's ``can_migrate`` test, so triggers on proxies
     and unmanaged models (views, third-party tables) can be installed.
     """
-    concrete = model._meta.concrete_model
+    opts = options.concrete_options(model)
     return router.allow_migrate(
-        database, concrete._meta.app_label, model_name=concrete._meta.model_name, model=concrete
+        database, opts.app_label, model_name=opts.model_name, model=opts.model
     )
 
 

@@ -18,7 +18,7 @@ from django.db.backends.ddl_references import Statement, Table
 from django.db.migrations.operations import DeleteModel
 from django.db.migrations.operations.base import Operation
 
-from pgtrigger import compiler, registry
+from pgtrigger import compiler, options, registry
 from pgtrigger import settings as pgtrigger_settings
 
 OPTION = "triggers"
@@ -26,11 +26,9 @@ OPTION = "triggers"
 try:  # Django 5.1+: the symbol makemigrations prints before each operation
     from django.db.migrations.operations.base import OperationCategory
 
-    _ADD, _REMOVE, _ALTER = (
-        OperationCategory.ADDITION,
-        OperationCategory.REMOVAL,
-        OperationCategory.ALTERATION,
-    )
+    _ADD: Any = OperationCategory.ADDITION
+    _REMOVE: Any = OperationCategory.REMOVAL
+    _ALTER: Any = OperationCategory.ALTERATION
 except ImportError:  # pragma: no cover - Django < 5.1
     _ADD = _REMOVE = _ALTER = None
 
@@ -93,12 +91,12 @@ class _TriggerOperation(Operation):
         # The router is asked directly: allow_migrate_model() refuses proxies and unmanaged
         # models, yet a proxy's trigger lives on its concrete table, and unmanaged tables
         # (views, tables created by RunSQL, partitioned tables) take triggers too.
-        concrete = model._meta.concrete_model
+        opts = options.concrete_options(model)
         return schema_editor.connection.vendor == "postgresql" and router.allow_migrate(
             schema_editor.connection.alias,
-            concrete._meta.app_label,
-            model_name=concrete._meta.model_name,
-            model=concrete,
+            opts.app_label,
+            model_name=opts.model_name,
+            model=opts.model,
         )
 
     def _install(
@@ -192,6 +190,7 @@ class AddTrigger(_TriggerOperation):
         if self._same_trigger(operation, self.trigger.name):
             if isinstance(operation, RemoveTrigger):
                 return []
+            assert isinstance(operation, AlterTrigger)
             return [AddTrigger(model_name=self.model_name, trigger=operation.trigger)]
         if self._deletes_model(operation):
             return [operation]
@@ -515,7 +514,9 @@ def install_autodetector() -> None:
         for command in _active_command_classes(name):
             current = getattr(command, "autodetector", None)
             if current is not None:
-                command.autodetector = compose_autodetector(current)
+                command.autodetector = compose_autodetector(current)  # type: ignore[attr-defined]
         module = importlib.import_module(f"django.core.management.commands.{name}")
         if hasattr(module, "MigrationAutodetector"):
-            module.MigrationAutodetector = compose_autodetector(module.MigrationAutodetector)
+            module.MigrationAutodetector = compose_autodetector(  # type: ignore[attr-defined]
+                module.MigrationAutodetector
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pgtrigger import sql
+from pgtrigger import options, sql
 
 if TYPE_CHECKING:
     from django.db import models
@@ -120,8 +120,8 @@ class UpdateOf(Operation):
 
     def columns(self, model: type[models.Model]) -> list[str]:
         """Resolve field (or column) names to columns; an unknown name raises ``LookupError``."""
-        by_name = {f.name: f.column for f in model._meta.concrete_fields}
-        by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+        by_name = {f.name: options.column(f) for f in model._meta.concrete_fields}
+        by_attname = {f.attname: options.column(f) for f in model._meta.concrete_fields}
         columns = set(by_name.values())
         resolved = []
         for name in self.fields:

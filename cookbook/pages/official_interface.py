@@ -15,7 +15,7 @@ official_join = pgtrigger.OfficialInterface(
 )
 
 
-class MemberManager(models.Manager):
+class MemberManager(models.Manager["Member"]):
     @official_join.official
     def join(self, email: str) -> "Member":
         if "@" not in email:

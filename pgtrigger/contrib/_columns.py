@@ -6,12 +6,12 @@ from typing import Any
 
 from django.db import models
 
-from pgtrigger import sql
+from pgtrigger import options, sql
 
 
 def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     """The concrete field called ``name`` (or with that attname) on ``model``."""
-    opts = model._meta.concrete_model._meta
+    opts = options.concrete_options(model)
     for field in opts.concrete_fields:
         if name in (field.name, field.attname):
             return field
@@ -20,18 +20,18 @@ def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, An
 
 def column(model: type[models.Model], name: str) -> str:
     """The quoted column of field ``name``."""
-    return sql.quote_ident(concrete_field(model, name).column)
+    return sql.quote_ident(options.column(concrete_field(model, name)))
 
 
 def pk_columns(model: type[models.Model]) -> list[str]:
     """Quoted primary key column(s); several for a ``CompositePrimaryKey``."""
-    pk = model._meta.concrete_model._meta.pk
+    pk = options.concrete_options(model).pk
     assert pk is not None
     fields = getattr(pk, "fields", None)
     if isinstance(fields, (list, tuple)) and fields:  # CompositePrimaryKey (Django 5.2+)
         resolved = [f if isinstance(f, models.Field) else concrete_field(model, f) for f in fields]
-        return [sql.quote_ident(f.column) for f in resolved]
-    return [sql.quote_ident(pk.column)]
+        return [sql.quote_ident(options.column(f)) for f in resolved]
+    return [sql.quote_ident(options.column(pk))]
 
 
 def pk_match(model: type[models.Model], left: str, right: str) -> str:

@@ -119,7 +119,7 @@ class TrackChanges(Trigger):
             for name in self.fields
             if not any(name in (f.name, f.attname) for f in model._meta.concrete_fields)
         ]
-        errors = []
+        errors: list[checks.CheckMessage] = []
         if missing:
             errors.append(
                 checks.Error(

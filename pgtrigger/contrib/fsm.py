@@ -54,7 +54,7 @@ class FSM(Trigger):
         if not pairs or any(len(t) != 2 for t in pairs):
             raise ValueError(f'FSM trigger "{name}" needs transitions as (source, target) pairs')
         self.field = field
-        self.transitions: list[tuple[Any, Any]] = pairs  # type: ignore[assignment]
+        self.transitions: list[tuple[Any, Any]] = pairs
         self.separator = separator
         self.initial = None if initial is None else list(initial)
         kwargs.setdefault("operation", Update if self.initial is None else Insert | Update)

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.db import models
 
@@ -53,6 +53,10 @@ class OfficialInterface(Protect):
         """URIs of the models this trigger is registered on."""
         return [t.get_uri(m) for m, t in registry.registered() if t is self]
 
+    @overload
+    def official(self, func: None = None) -> contextlib.AbstractContextManager[None]: ...
+    @overload
+    def official(self, func: F) -> F: ...
     def official(self, func: F | None = None) -> Any:
         """Open the official path: ``@trigger.official`` on a function (sync or async), or
         ``with trigger.official():`` around a block."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-from pgtrigger import sql
+from pgtrigger import options, sql
 from pgtrigger.conditions import PSEUDO_ROWS, _PseudoRowQuery
 from pgtrigger.contrib import _columns
 from pgtrigger.primitives import After, Before, Delete, Insert, Row, Update
@@ -20,7 +20,7 @@ from pgtrigger.trigger import Trigger
 class _SameRowQuery(_PseudoRowQuery):
     """Resolves ``F("field")`` to ``NEW."field"``."""
 
-    def resolve_ref(self, name: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def resolve_ref(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if name.partition("__")[0] not in PSEUDO_ROWS:
             name = f"new__{name}"
         return super().resolve_ref(name, *args, **kwargs)
@@ -114,7 +114,7 @@ class SyncAggregate(Trigger):
         assert parent is not None and not isinstance(parent, str)
         parent_table = sql.quote_table(parent._meta.db_table)
         child_table = sql.quote_table(self.get_table(model))
-        fk_column = sql.quote_ident(fk.column)
+        fk_column = sql.quote_ident(options.column(fk))
         target = sql.quote_ident(fk.target_field.column)  # type: ignore[attr-defined]
         value = f"{_columns.column(model, self.of)}" if self.of else "*"
         expression = f"{self.aggregate}({value})"
