@@ -52,6 +52,24 @@ PAIRS = {
         ),
         "UPDATE {table} SET status = 'published'",
     ),
+    # What any statement-level FSM check pays before checking anything: PostgreSQL copying
+    # every old and new row into the transition tables.
+    "FSM check: transition tables alone": (
+        lambda: pgtrigger.FSM(
+            name="bench_fsm_row_floor",
+            field="status",
+            transitions=[("draft", "published"), ("published", "archived")],
+        ),
+        lambda: pgtrigger.Trigger(
+            name="bench_tables_only",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=pgtrigger.Update,
+            referencing=pgtrigger.Referencing(old="old_values", new="new_values"),
+            func="RETURN NULL;",
+        ),
+        "UPDATE {table} SET status = 'published'",
+    ),
     "change tracking": (
         lambda: pgtrigger.Trigger(
             name="bench_track_row",

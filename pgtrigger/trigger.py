@@ -189,6 +189,10 @@ class Trigger:
             parts.append(condition)
         return "WHEN (" + " AND ".join(f"({part})" for part in parts) + ")"
 
+    def get_referencing(self, model: type[models.Model]) -> Referencing | None:
+        """The transition tables the trigger declares on ``model``."""
+        return self.referencing
+
     def render_event(self, model: type[models.Model]) -> str:
         assert self.operation is not None
         return f"{self.when} {self.operation.render(model)}"
@@ -197,8 +201,9 @@ class Trigger:
         parts = []
         if self.timing is not None:
             parts.append(f"DEFERRABLE INITIALLY {self.timing}")
-        if self.referencing is not None:
-            parts.append(str(self.referencing))
+        referencing = self.get_referencing(model)
+        if referencing is not None:
+            parts.append(str(referencing))
         parts.append(f"FOR EACH {self.level}")
         when_clause = self.render_when_clause(model)
         if when_clause:

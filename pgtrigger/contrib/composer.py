@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core import checks
 from django.db import models
 
-from pgtrigger import sql
+from pgtrigger import options, sql
 from pgtrigger.conditions import Q, _Changes, row_aliases
 from pgtrigger.contrib import _columns
 from pgtrigger.func import Func
@@ -29,7 +30,10 @@ class Composer(Trigger):
     - ``{cond_joined_values}``: a subquery of old and new rows (joined on the primary key)
       meeting the condition, with columns ``old__<column>`` and ``new__<column>``.
 
-    Use them as ``FROM {cond_new_values} AS changed``. Example, a statement-level read-only
+    Use them as ``FROM {cond_new_values} AS changed``. Only the transition tables the
+    function reads (through these variables or by name) are declared: PostgreSQL keeps a copy
+    of every row of each declared table, so a check of old rows alone does not pay for the
+    new ones, and a subquery over one table has no join. Example, a statement-level read-only
     check that runs once per bulk update::
 
         pgtrigger.Composer(
@@ -48,7 +52,9 @@ class Composer(Trigger):
         self.funcs = func if isinstance(func, dict) else None
         level = kwargs.get("level") or self.level
         chosen = self.funcs.get(level) if self.funcs else func
-        if level == Statement and kwargs.get("referencing") is None:
+        # Declared here for validation; narrowed per model by get_referencing().
+        self.auto_referencing = level == Statement and kwargs.get("referencing") is None
+        if self.auto_referencing:
             kwargs["referencing"] = _transition_tables(kwargs.get("operation") or self.operation)
         super().__init__(func=chosen, **kwargs)
 
@@ -68,12 +74,38 @@ class Composer(Trigger):
             return ""  # applied to the transition tables by the template variables
         return super().render_condition(model)
 
+    def _condition_rows(self, model: type[models.Model]) -> set[str]:
+        """The transition tables (``"old"``, ``"new"``) the condition reads."""
+        if self.condition is None:
+            return set()
+        return {row.lower() for row in self.condition.references(model)}
+
+    def get_referencing(self, model: type[models.Model]) -> Referencing | None:
+        """Only the transition tables the function reads: PostgreSQL stores every row of
+        each declared table for the statement, a cost paid even when nothing reads it."""
+        declared = self.referencing
+        if not self.auto_referencing or declared is None:
+            return declared
+        func = self.get_func(model)
+        text = func.func if isinstance(func, Func) else func
+        used = {row for row, pattern in _RAW_TABLES.items() if pattern.search(text)}
+        if isinstance(func, Func):
+            condition_rows = self._condition_rows(model)
+            for row, variable in (("old", "cond_old_values"), ("new", "cond_new_values")):
+                if re.search(r"\{" + variable + r"[!:}]", text):
+                    used |= {row} | condition_rows
+            if re.search(r"\{cond_joined_values[!:}]", text):
+                used |= {"old", "new"}
+        old = declared.old if "old" in used else None
+        new = declared.new if "new" in used else None
+        return Referencing(old=old, new=new) if old or new else None
+
     def get_func_template_kwargs(self, model: type[models.Model]) -> dict[str, Any]:
         if self.level != Statement:
             return {}
         columns = [
-            sql.quote_ident(f.column)
-            for f in model._meta.concrete_model._meta.local_concrete_fields
+            sql.quote_ident(options.column(f))
+            for f in options.concrete_options(model).local_concrete_fields
         ]
         where = "TRUE"
         if self.condition is not None:
@@ -83,20 +115,22 @@ class Composer(Trigger):
         updates = any(_is_update(op) for op in operations)
         has_old = updates or Delete in operations
         has_new = updates or Insert in operations
-        joined_from = (
-            f"old_values JOIN new_values ON {_columns.pk_match(model, 'old_values', 'new_values')}"
-            if has_old and has_new
-            else ("old_values" if has_old else "new_values")
-        )
+        condition_rows = self._condition_rows(model)
+
+        def rows_where(select: str, rows: set[str]) -> str:
+            if rows >= {"old", "new"}:
+                join = _columns.pk_match(model, "old_values", "new_values")
+                return _materialized(
+                    f"SELECT {select} FROM old_values JOIN new_values ON {join} WHERE {where}"
+                )
+            # One table, no join: a plain subquery the planner can fold into the caller's.
+            return f"(SELECT {select} FROM {rows.pop()}_values WHERE {where})"
+
         kwargs = {}
         if has_old:
-            kwargs["cond_old_values"] = _materialized(
-                f"SELECT old_values.* FROM {joined_from} WHERE {where}"
-            )
+            kwargs["cond_old_values"] = rows_where("old_values.*", {"old"} | condition_rows)
         if has_new:
-            kwargs["cond_new_values"] = _materialized(
-                f"SELECT new_values.* FROM {joined_from} WHERE {where}"
-            )
+            kwargs["cond_new_values"] = rows_where("new_values.*", {"new"} | condition_rows)
         if has_old and has_new:
             selected = ", ".join(
                 [
@@ -108,9 +142,7 @@ class Composer(Trigger):
                     for c in columns
                 ]
             )
-            kwargs["cond_joined_values"] = _materialized(
-                f"SELECT {selected} FROM {joined_from} WHERE {where}"
-            )
+            kwargs["cond_joined_values"] = rows_where(selected, {"old", "new"})
         return kwargs
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
@@ -127,8 +159,11 @@ class Composer(Trigger):
         return []
 
 
+_RAW_TABLES = {"old": re.compile(r"\bold_values\b"), "new": re.compile(r"\bnew_values\b")}
+
+
 def _transition_tables(operation: Any) -> Referencing | None:
-    operations = operation.operations if operation is not None else ()
+    operations: tuple[Any, ...] = tuple(operation.operations) if operation is not None else ()
     if len(operations) != 1:
         return None  # PostgreSQL allows transition tables only for single-event triggers
     (op,) = operations

@@ -230,6 +230,71 @@ def test_composer_uses_row_func_at_row_level():
     assert list(check_trigger(models.Composed, trigger)) == []
 
 
+def _statement_composer(func, condition=None, **kwargs):
+    return pgtrigger.Composer(
+        name="narrowed",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Update,
+        condition=condition,
+        func=func,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    ("func", "condition", "referencing"),
+    [
+        # old rows under an old-only condition: no new table, no join
+        ("{cond_old_values}", pgtrigger.Q(old__status="locked"), "REFERENCING OLD TABLE AS"),
+        # new rows under a condition on both rows: both tables, joined
+        ("{cond_new_values}", pgtrigger.AnyChange("status"), "OLD TABLE AS"),
+        ("{cond_joined_values}", None, "OLD TABLE AS"),
+        # a table read by name
+        ("new_values", None, "REFERENCING NEW TABLE AS"),
+    ],
+)
+def test_composer_declares_only_the_transition_tables_it_reads(func, condition, referencing):
+    template = f"IF EXISTS (SELECT 1 FROM {func} AS r) THEN RAISE EXCEPTION 'x'; END IF;"
+    compiled = _statement_composer(pgtrigger.Func(template), condition).compile(models.Composed)
+    assert referencing in compiled.sql.body
+    joins = " JOIN " in compiled.sql.function
+    both = "OLD TABLE" in compiled.sql.body and "NEW TABLE" in compiled.sql.body
+    assert joins == both
+
+
+def test_composer_without_transition_tables_and_explicit_referencing():
+    bare = _statement_composer("RAISE EXCEPTION 'no bulk updates';")
+    assert "REFERENCING" not in bare.compile(models.Composed).sql.body
+    explicit = _statement_composer(
+        "RETURN NULL;", referencing=pgtrigger.Referencing(old="before", new="after")
+    )
+    assert 'REFERENCING OLD TABLE AS "before" NEW TABLE AS "after"' in (
+        explicit.compile(models.Composed).sql.body
+    )
+
+
+def test_composer_old_rows_check_without_new_table(install):
+    install(
+        models.Composed,
+        _statement_composer(
+            pgtrigger.Func(
+                "IF EXISTS (SELECT 1 FROM {cond_old_values} AS o) THEN "
+                "RAISE EXCEPTION 'locked: % rows', (SELECT count(*) FROM {cond_old_values} AS o);"
+                " END IF; RETURN NULL;"
+            ),
+            pgtrigger.Q(old__status="locked") & pgtrigger.Q(old__counter__lt=5),
+        ),
+    )
+    models.Composed.objects.bulk_create(
+        [models.Composed(status=s, counter=c) for s, c in [("locked", 9), ("new", 0)]]
+    )
+    models.Composed.objects.update(counter=1)  # the locked row had counter 9: allowed
+    with fails(r"locked: 1 rows"):
+        models.Composed.objects.update(counter=2)
+    assert sorted(models.Composed.objects.values_list("counter", flat=True)) == [1, 1]
+
+
 # --- Sync -----------------------------------------------------------------------------------
 def test_sync_field_same_row_expressions():
     person = models.Person.objects.create(email="Ann@Example.COM", price=3, quantity=4)
