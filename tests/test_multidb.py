@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("psycopg")
 
 
-from tests.migrations_project import Project
+from tests.migrations_project import Project, protected_models
 
 ROUTER = """
 class Router:
@@ -22,25 +22,6 @@ class Router:
 DATABASE_ROUTERS = ["settings.Router"]
 """
 
-MODELS = """
-from django.db import models
-import pgtrigger
-
-
-class {model}(models.Model):
-    name = models.CharField(max_length=32)
-
-    class Meta:
-        triggers = [
-            pgtrigger.Trigger(
-                name="protect_delete",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Delete,
-                func="RAISE EXCEPTION 'protected';",
-            )
-        ]
-"""
-
 
 @pytest.fixture
 def project(tmp_path):
@@ -51,8 +32,8 @@ def project(tmp_path):
         extra_settings=ROUTER,
         contrib=(),
     )
-    project.models(MODELS.format(model="Item"), app="app")
-    project.models(MODELS.format(model="Report"), app="reports")
+    project.models(protected_models("Item"), app="app")
+    project.models(protected_models("Report"), app="reports")
     project.makemigrations("app", "reports")
     yield project
     project.drop()

@@ -10,26 +10,9 @@ pytest.importorskip("psycopg")
 
 import psycopg
 
-from tests.migrations_project import Project
+from tests.migrations_project import Project, protected_models
 
-MODELS = """
-from django.db import models
-import pgtrigger
-
-
-class Item(models.Model):
-    name = models.CharField(max_length=32)
-
-    class Meta:
-        triggers = [
-            pgtrigger.Trigger(
-                name="protect_delete",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Delete,
-                func="RAISE EXCEPTION 'protected in %', TG_TABLE_SCHEMA;",
-            )
-        ]
-"""
+MODELS = protected_models(func="RAISE EXCEPTION 'protected in %', TG_TABLE_SCHEMA;")
 
 
 @pytest.fixture

@@ -14,26 +14,9 @@ import shutil
 
 import psycopg
 
-from tests.migrations_project import Project
+from tests.migrations_project import Project, protected_models
 
-META_MODELS = """
-from django.db import models
-import pgtrigger
-
-
-class Item(models.Model):
-    name = models.CharField(max_length=32)
-
-    class Meta:
-        triggers = [
-            pgtrigger.Trigger(
-                name="protect_delete",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Delete,
-                func="RAISE EXCEPTION 'protected';",
-            )
-        ]
-"""
+META_MODELS = protected_models()
 
 REGISTER_MODELS = """
 from django.db import models

@@ -212,3 +212,25 @@ class Project:
             "SELECT proname FROM pg_proc WHERE proname LIKE 'pgtrigger\\_%%'", alias=alias
         )
         return {name for (name,) in rows}
+
+
+def protected_models(model: str = "Item", func: str = "RAISE EXCEPTION 'protected';") -> str:
+    """The ``models.py`` of one model whose deletes a trigger refuses by running ``func``."""
+    return f"""
+from django.db import models
+import pgtrigger
+
+
+class {model}(models.Model):
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Trigger(
+                name="protect_delete",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Delete,
+                func={func!r},
+            )
+        ]
+"""
