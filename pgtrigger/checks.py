@@ -10,7 +10,7 @@
 | pgtrigger.E006 | an invalid trigger name (too long or bad characters) |
 | pgtrigger.E007 | ``UpdateOf`` naming no field or an unknown field, or combined with ``Update`` |
 | pgtrigger.E008 | deferrable timing on a trigger that is not ``After`` and ``Row`` |
-| pgtrigger.E009 | an operation/level/when combination PostgreSQL refuses |
+| pgtrigger.E009 | an operation/level/when/referencing combination PostgreSQL refuses |
 | pgtrigger.E010 | the trigger cannot be rendered (the message says why) |
 """
 
@@ -64,7 +64,7 @@ def check_trigger(model: type[models.Model], trigger: Trigger) -> Iterator[check
                 model,
                 trigger,
                 10,
-                f"cannot be compiled: {exc!r}",
+                f"cannot be compiled: {exc}",
                 "Fix the declaration so it renders to SQL.",
             )
 
@@ -134,19 +134,37 @@ def _check_declaration(
             "INSTEAD OF triggers must be row-level and have no condition.",
             "Use level=pgtrigger.Row and drop the condition.",
         )
+    yield from _check_transition_tables(model, trigger, operations)
     yield from _check_condition(model, trigger, operations)
     yield from trigger.check(model)
+
+
+def _check_transition_tables(
+    model: type[models.Model], trigger: Trigger, operations: tuple[Any, ...]
+) -> Iterator[checks.CheckMessage]:
     try:
-        trigger.compile(model)
-    except Exception as exc:
-        if not isinstance(exc, (FieldDoesNotExist, FieldError, LookupError)):
-            yield _error(
-                model,
-                trigger,
-                10,
-                f"cannot be compiled: {exc}",
-                "Fix the declaration so it renders to SQL.",
-            )
+        referencing = trigger.get_referencing(model)
+    except Exception:  # a declaration that does not render: E010 reports it
+        return
+    if referencing is None:
+        return
+    if trigger.when != After:
+        yield _error(
+            model,
+            trigger,
+            9,
+            "transition tables (referencing) are declared on a trigger that is not AFTER.",
+            "Use when=pgtrigger.After, or drop the transition tables.",
+        )
+    if len(operations) != 1 or Truncate in operations or isinstance(operations[0], UpdateOf):
+        yield _error(
+            model,
+            trigger,
+            9,
+            "transition tables (referencing) need a single Insert, Update or Delete event "
+            "(no UpdateOf column list, no Truncate).",
+            "Declare one trigger per operation, or drop the transition tables.",
+        )
 
 
 def _check_condition(

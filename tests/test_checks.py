@@ -104,6 +104,70 @@ def test_e009_truncate_row_and_instead_of_rules():
     assert ids(models.TestView, instead) == ["pgtrigger.E009"]
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"when": pgtrigger.Before},
+        {"operation": pgtrigger.Update | pgtrigger.Insert},
+        {"operation": pgtrigger.UpdateOf("int_field")},
+        {"operation": pgtrigger.Truncate},
+    ],
+)
+def test_e009_transition_tables_postgres_refuses(kwargs):
+    trigger = make(
+        **{
+            "level": pgtrigger.Statement,
+            "when": pgtrigger.After,
+            "referencing": pgtrigger.Referencing(new="new_values"),
+            "func": "RETURN NULL;",
+            **kwargs,
+        }
+    )
+    assert ids(models.TestModel, trigger) == ["pgtrigger.E009"]
+
+
+def test_e009_composer_before_statement_reading_transition_tables():
+    composer = pgtrigger.Composer(
+        name="c",
+        level=pgtrigger.Statement,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update,
+        condition=pgtrigger.AnyChange("int_field"),
+        func=pgtrigger.Func("PERFORM 1 FROM {cond_new_values} AS n; RETURN NULL;"),
+    )
+    errors = list(check_trigger(models.TestModel, composer))
+    assert [e.id for e in errors] == ["pgtrigger.E009"]
+    assert 'Trigger "c" on tests.TestModel' in errors[0].msg
+    # A statement-level Composer that reads no transition table declares none: valid.
+    composer.func, composer.condition = "RETURN NULL;", None
+    assert ids(models.TestModel, composer) == []
+
+
+def test_e106_composer_condition_never_read():
+    composer = pgtrigger.Composer(
+        name="c",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Update,
+        condition=pgtrigger.Q(new__int_field=1),
+        func=pgtrigger.Func("PERFORM 1 FROM new_values; RETURN NULL;"),
+    )
+    errors = list(check_trigger(models.TestModel, composer))
+    assert [e.id for e in errors] == ["pgtrigger.E106"]
+    assert "{cond_new_values}" in errors[0].msg and 'Trigger "c"' in errors[0].msg
+    composer.func = pgtrigger.Func("PERFORM 1 FROM {cond_new_values} AS n; RETURN NULL;")
+    assert ids(models.TestModel, composer) == []
+    no_statement_func = pgtrigger.Composer(
+        name="c",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Update,
+        condition=pgtrigger.Q(new__int_field=1),
+        func={pgtrigger.Row: "RETURN NEW;"},
+    )
+    assert ids(models.TestModel, no_statement_func) == ["pgtrigger.E010"]
+
+
 def test_e010_unrenderable_func():
     trigger = make(func=pgtrigger.Func("NEW.{columns.nope} := 1;"))
     errors = list(check_trigger(models.TestModel, trigger))

@@ -92,9 +92,9 @@ class Composer(Trigger):
         if isinstance(func, Func):
             condition_rows = self._condition_rows(model)
             for row, variable in (("old", "cond_old_values"), ("new", "cond_new_values")):
-                if re.search(r"\{" + variable + r"[!:}]", text):
+                if _uses(text, variable):
                     used |= {row} | condition_rows
-            if re.search(r"\{cond_joined_values[!:}]", text):
+            if _uses(text, "cond_joined_values"):
                 used |= {"old", "new"}
         old = declared.old if "old" in used else None
         new = declared.new if "new" in used else None
@@ -146,7 +146,9 @@ class Composer(Trigger):
         return kwargs
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
-        if self._statement_condition() and not isinstance(self.condition, (Q, _Changes)):
+        if not self._statement_condition():
+            return []
+        if not isinstance(self.condition, (Q, _Changes)):
             return [
                 checks.Error(
                     f'Trigger "{self.name}" on {model._meta.label}: a statement-level Composer '
@@ -156,10 +158,36 @@ class Composer(Trigger):
                     id="pgtrigger.E105",
                 )
             ]
+        try:
+            func = self.get_func(model)
+        except ValueError:  # no func for the level: pgtrigger.E010 reports it
+            return []
+        text = func.func if isinstance(func, Func) else ""
+        if not any(_uses(text, variable) for variable in _CONDITION_VARIABLES):
+            # The condition is no WHEN clause here: unread, it would filter nothing.
+            return [
+                checks.Error(
+                    f'Trigger "{self.name}" on {model._meta.label}: the condition of a '
+                    "statement-level Composer applies only through {cond_old_values}, "
+                    "{cond_new_values} or {cond_joined_values}, and the func reads none.",
+                    hint="Read the rows through one of them in a pgtrigger.Func, "
+                    "or drop the condition.",
+                    obj=model,
+                    id="pgtrigger.E106",
+                )
+            ]
         return []
 
 
 _RAW_TABLES = {"old": re.compile(r"\bold_values\b"), "new": re.compile(r"\bnew_values\b")}
+
+
+_CONDITION_VARIABLES = ("cond_old_values", "cond_new_values", "cond_joined_values")
+
+
+def _uses(template: str, variable: str) -> bool:
+    """Whether a ``Func`` template reads ``{variable}``."""
+    return re.search(r"\{" + variable + r"[!:}]", template) is not None
 
 
 def _transition_tables(operation: Any) -> Referencing | None:
