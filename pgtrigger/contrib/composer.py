@@ -30,11 +30,11 @@ class Composer(Trigger):
     - ``{cond_joined_values}``: a subquery of old and new rows (joined on the primary key)
       meeting the condition, with columns ``old__<column>`` and ``new__<column>``.
 
-    Use them as ``FROM {cond_new_values} AS changed``. Only the transition tables the
-    function reads (through these variables or by name) are declared: PostgreSQL keeps a copy
-    of every row of each declared table, so a check of old rows alone does not pay for the
-    new ones, and a subquery over one table has no join. Example, a statement-level read-only
-    check that runs once per bulk update::
+    Use them as ``FROM {cond_new_values} AS changed``. Of those tables, only the ones the
+    rendered function names (through these variables or directly) are declared: PostgreSQL
+    keeps a copy of every row of each declared table, so a check of old rows alone does not
+    pay for the new ones, and a subquery over one table has no join. Example, a
+    statement-level read-only check that runs once per bulk update::
 
         pgtrigger.Composer(
             name="protect_status", level=pgtrigger.Statement, when=pgtrigger.After,
@@ -80,22 +80,21 @@ class Composer(Trigger):
             return set()
         return {row.lower() for row in self.condition.references(model)}
 
+    def _statement_where(self, model: type[models.Model]) -> str:
+        """The condition over the transition tables."""
+        if self.condition is None:
+            return "TRUE"
+        with row_aliases(old="old_values", new="new_values"):
+            return self.condition.resolve(model)
+
     def get_referencing(self, model: type[models.Model]) -> Referencing | None:
-        """Only the transition tables the function reads: PostgreSQL stores every row of
-        each declared table for the statement, a cost paid even when nothing reads it."""
+        """Only the transition tables the rendered function names: PostgreSQL stores every
+        row of each declared table for the statement, a cost paid even when nothing reads it."""
         declared = self.referencing
         if not self.auto_referencing or declared is None:
             return declared
-        func = self.get_func(model)
-        text = func.func if isinstance(func, Func) else func
-        used = {row for row, pattern in _RAW_TABLES.items() if pattern.search(text)}
-        if isinstance(func, Func):
-            condition_rows = self._condition_rows(model)
-            for row, variable in (("old", "cond_old_values"), ("new", "cond_new_values")):
-                if _uses(text, variable):
-                    used |= {row} | condition_rows
-            if _uses(text, "cond_joined_values"):
-                used |= {"old", "new"}
+        function = self.render_func(model)
+        used = {row for row, pattern in _TABLE_NAMES.items() if pattern.search(function)}
         old = declared.old if "old" in used else None
         new = declared.new if "new" in used else None
         return Referencing(old=old, new=new) if old or new else None
@@ -103,18 +102,7 @@ class Composer(Trigger):
     def get_func_template_kwargs(self, model: type[models.Model]) -> dict[str, Any]:
         if self.level != Statement:
             return {}
-        columns = [
-            sql.quote_ident(options.column(f))
-            for f in options.concrete_options(model).local_concrete_fields
-        ]
-        where = "TRUE"
-        if self.condition is not None:
-            with row_aliases(old="old_values", new="new_values"):
-                where = self.condition.resolve(model)
-        operations = self.operation.operations if self.operation else ()
-        updates = any(_is_update(op) for op in operations)
-        has_old = updates or Delete in operations
-        has_new = updates or Insert in operations
+        where = self._statement_where(model)
         condition_rows = self._condition_rows(model)
 
         def rows_where(select: str, rows: set[str]) -> str:
@@ -124,14 +112,23 @@ class Composer(Trigger):
                     f"SELECT {select} FROM old_values JOIN new_values ON {join} WHERE {where}"
                 )
             # One table, no join: a plain subquery the planner can fold into the caller's.
-            return f"(SELECT {select} FROM {rows.pop()}_values WHERE {where})"
+            (row,) = rows
+            return f"(SELECT {select} FROM {row}_values WHERE {where})"
 
+        operations = self.operation.operations if self.operation else ()
+        updates = any(_is_update(op) for op in operations)
+        has_old = updates or Delete in operations
+        has_new = updates or Insert in operations
         kwargs = {}
         if has_old:
             kwargs["cond_old_values"] = rows_where("old_values.*", {"old"} | condition_rows)
         if has_new:
             kwargs["cond_new_values"] = rows_where("new_values.*", {"new"} | condition_rows)
         if has_old and has_new:
+            columns = [
+                sql.quote_ident(options.column(f))
+                for f in options.concrete_options(model).local_concrete_fields
+            ]
             selected = ", ".join(
                 [
                     f"old_values.{c} AS {sql.quote_ident('old__' + c.strip(chr(34)))}"
@@ -159,11 +156,10 @@ class Composer(Trigger):
                 )
             ]
         try:
-            func = self.get_func(model)
-        except ValueError:  # no func for the level: pgtrigger.E010 reports it
+            function, where = self.render_func(model), self._statement_where(model)
+        except Exception:  # a declaration that does not render: E001 or E010 reports it
             return []
-        text = func.func if isinstance(func, Func) else ""
-        if not any(_uses(text, variable) for variable in _CONDITION_VARIABLES):
+        if where not in function:
             # The condition is no WHEN clause here: unread, it would filter nothing.
             return [
                 checks.Error(
@@ -179,15 +175,7 @@ class Composer(Trigger):
         return []
 
 
-_RAW_TABLES = {"old": re.compile(r"\bold_values\b"), "new": re.compile(r"\bnew_values\b")}
-
-
-_CONDITION_VARIABLES = ("cond_old_values", "cond_new_values", "cond_joined_values")
-
-
-def _uses(template: str, variable: str) -> bool:
-    """Whether a ``Func`` template reads ``{variable}``."""
-    return re.search(r"\{" + variable + r"[!:}]", template) is not None
+_TABLE_NAMES = {"old": re.compile(r"\bold_values\b"), "new": re.compile(r"\bnew_values\b")}
 
 
 def _transition_tables(operation: Any) -> Referencing | None:

@@ -263,6 +263,25 @@ def test_composer_declares_only_the_transition_tables_it_reads(func, condition, 
     assert joins == both
 
 
+def test_composer_subclass_template_variables_declare_their_tables():
+    """Tables named by a subclass's own template variables are declared too."""
+
+    class CountNew(pgtrigger.Composer):
+        def get_func_template_kwargs(self, model):
+            return {**super().get_func_template_kwargs(model), "rows": "new_values"}
+
+    trigger = CountNew(
+        name="count_new",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=pgtrigger.Update,
+        func=pgtrigger.Func("PERFORM count(*) FROM {rows}; RETURN NULL;"),
+    )
+    assert 'REFERENCING NEW TABLE AS "new_values" FOR EACH' in (
+        trigger.compile(models.Composed).sql.body
+    )
+
+
 def test_composer_without_transition_tables_and_explicit_referencing():
     bare = _statement_composer("RAISE EXCEPTION 'no bulk updates';")
     assert "REFERENCING" not in bare.compile(models.Composed).sql.body
