@@ -455,7 +455,7 @@ from django.db import migrations
 from django.db.migrations.autodetector import MigrationAutodetector
 
 
-class AuditingAutodetector(MigrationAutodetector):
+class AuditMixin:
     \"\"\"Another app's customization: a RunSQL marker after each created model.\"\"\"
 
     def generate_created_models(self):
@@ -463,6 +463,14 @@ class AuditingAutodetector(MigrationAutodetector):
         for app_label, model_name in sorted(self.new_model_keys - self.old_model_keys):
             marker = migrations.RunSQL(f"SELECT 'audited {model_name}'", migrations.RunSQL.noop)
             self.add_operation(app_label, marker)
+
+
+class AuditingAutodetector(AuditMixin, MigrationAutodetector):
+    pass
+
+
+def audited(base):
+    return type("Audited" + base.__name__, (AuditMixin, base), {})
 """
 
 CUSTOM_COMMAND = """
@@ -474,6 +482,36 @@ from audit.autodetector import AuditingAutodetector
 class Command(Base):
     autodetector = AuditingAutodetector
 """
+
+# Before Django 5.2 the commands use the module-level MigrationAutodetector name: an app
+# customizes it from ready(), subclassing the class in place as docs/migrations.md advises.
+AUDIT_APP_CONFIG = """
+from django.apps import AppConfig
+from django.core.management.commands import makemigrations, migrate
+
+from audit.autodetector import audited
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+
+    def ready(self):
+        for command in (makemigrations, migrate):
+            command.MigrationAutodetector = audited(command.MigrationAutodetector)
+"""
+
+
+def assert_both_autodetectors_apply(project):
+    project.models(item(PROTECT_DELETE))
+    project.run("check")  # Django 5.2's commands.E001: both commands share one class
+    project.makemigrations("app")
+    assert project.operations("0001_initial") == ["CreateModel", "RunSQL", "AddTrigger"]
+    project.migrate()
+    assert set(project.ls().values()) == {"INSTALLED"}
+    # migrate's "models have changes" detection goes through the composed class too.
+    assert "have changes that are not yet reflected" not in project.migrate()
+    project.models(item(PROTECT_DELETE.replace("protected", "kept")))
+    assert "have changes that are not yet reflected" in project.migrate()
 
 
 @pytest.mark.skipif(django.VERSION < (5, 2), reason="Command.autodetector is new in Django 5.2")
@@ -489,17 +527,22 @@ def test_other_apps_autodetector_composes_with_ours(tmp_path, order):
         project.write("audit/management/commands/__init__.py", "")
         for name in ("makemigrations", "migrate"):
             project.write(f"audit/management/commands/{name}.py", CUSTOM_COMMAND.format(name=name))
-        project.models(item(PROTECT_DELETE))
-        # Django 5.2's commands.E001: both commands still share one autodetector class.
-        project.run("check")
-        project.makemigrations("app")
-        assert project.operations("0001_initial") == ["CreateModel", "RunSQL", "AddTrigger"]
-        project.migrate()
-        assert set(project.ls().values()) == {"INSTALLED"}
-        # migrate's "models have changes" detection goes through the composed class too.
-        assert "have changes that are not yet reflected" not in project.migrate()
-        project.models(item(PROTECT_DELETE.replace("protected", "kept")))
-        assert "have changes that are not yet reflected" in project.migrate()
+        assert_both_autodetectors_apply(project)
+    finally:
+        project.drop()
+
+
+@pytest.mark.skipif(django.VERSION >= (5, 2), reason="Django 5.2+ uses Command.autodetector")
+@pytest.mark.parametrize(
+    "apps", [("audit", "pgtrigger", "app"), ("pgtrigger", "audit", "app")], ids=str
+)
+def test_other_apps_module_level_autodetector_composes_with_ours(tmp_path, apps):
+    """Before Django 5.2: an app that subclasses the commands' ``MigrationAutodetector``."""
+    project = Project(tmp_path, apps=apps)
+    try:
+        project.write("audit/autodetector.py", CUSTOM_AUTODETECTOR)
+        project.write("audit/apps.py", AUDIT_APP_CONFIG)
+        assert_both_autodetectors_apply(project)
     finally:
         project.drop()
 

@@ -48,7 +48,8 @@ class Project:
 
     Args:
         path: an empty directory (pytest's ``tmp_path``).
-        apps: the project's app labels, in ``INSTALLED_APPS`` order after pgtrigger.
+        apps: the project's app labels, in ``INSTALLED_APPS`` order after pgtrigger (or
+            around it, when ``"pgtrigger"`` is one of them).
         databases: aliases; each gets a fresh database on the test server.
         extra_settings: Python source appended to ``settings.py``.
         databases_options: ``OPTIONS`` per alias (``search_path`` for instance).
@@ -81,14 +82,15 @@ class Project:
             }
             self.databases[alias] = config
         self.base = base
-        installed = [*contrib, "pgtrigger", *apps]
+        # pgtrigger comes before the apps unless ``apps`` places it.
+        installed = [*contrib, *(apps if "pgtrigger" in apps else ("pgtrigger", *apps))]
         self.write(
             "settings.py",
             SETTINGS.format(
                 installed_apps=installed, databases=self.databases, extra=extra_settings
             ),
         )
-        for app in apps:
+        for app in (app for app in apps if app != "pgtrigger"):
             self.write(f"{app}/__init__.py", "")
             self.write(f"{app}/migrations/__init__.py", "")
             self.write(f"{app}/models.py", "")
