@@ -143,6 +143,23 @@ def test_e009_composer_before_statement_reading_transition_tables():
     assert ids(models.TestModel, composer) == []
 
 
+def test_e009_composer_reading_transition_tables_of_several_events():
+    def composer(operation):
+        return pgtrigger.Composer(
+            name="c",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=operation,
+            condition=pgtrigger.Q(new__int_field=1),
+            func=pgtrigger.Func("PERFORM 1 FROM {cond_new_values} AS n; RETURN NULL;"),
+        )
+
+    errors = list(check_trigger(models.TestModel, composer(pgtrigger.Insert | pgtrigger.Update)))
+    assert [e.id for e in errors] == ["pgtrigger.E009"]
+    assert "single Insert, Update or Delete event" in errors[0].msg
+    assert ids(models.TestModel, composer(pgtrigger.Insert)) == []
+
+
 def test_e106_composer_condition_never_read():
     composer = pgtrigger.Composer(
         name="c",

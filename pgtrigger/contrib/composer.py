@@ -143,13 +143,14 @@ class Composer(Trigger):
         return kwargs
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
-        if not self._statement_condition():
+        if self.level != Statement:
             return []
-        if not isinstance(self.condition, (Q, _Changes)):
+        label = f'Trigger "{self.name}" on {model._meta.label}'
+        if self.condition is not None and not isinstance(self.condition, (Q, _Changes)):
             return [
                 checks.Error(
-                    f'Trigger "{self.name}" on {model._meta.label}: a statement-level Composer '
-                    "needs a field condition (pgtrigger.Q or a change condition), not raw SQL.",
+                    f"{label}: a statement-level Composer needs a field condition "
+                    "(pgtrigger.Q or a change condition), not raw SQL.",
                     hint="Express the condition with pgtrigger.Q / AnyChange.",
                     obj=model,
                     id="pgtrigger.E105",
@@ -159,20 +160,36 @@ class Composer(Trigger):
             function, where = self.render_func(model), self._statement_where(model)
         except Exception:  # a declaration that does not render: E001 or E010 reports it
             return []
-        if where not in function:
-            # The condition is no WHEN clause here: unread, it would filter nothing.
-            return [
+        errors: list[checks.CheckMessage] = []
+        if (
+            self.auto_referencing
+            and self.referencing is None
+            and any(pattern.search(function) for pattern in _TABLE_NAMES.values())
+        ):
+            errors.append(
                 checks.Error(
-                    f'Trigger "{self.name}" on {model._meta.label}: the condition of a '
-                    "statement-level Composer applies only through {cond_old_values}, "
-                    "{cond_new_values} or {cond_joined_values}, and the func reads none.",
+                    f"{label}: the function reads the transition tables old_values / "
+                    "new_values, which PostgreSQL allows only on a trigger with a single "
+                    "Insert, Update or Delete event.",
+                    hint="Declare one Composer per operation.",
+                    obj=model,
+                    id="pgtrigger.E009",
+                )
+            )
+        if self.condition is not None and where not in function:
+            # The condition is no WHEN clause here: unread, it would filter nothing.
+            errors.append(
+                checks.Error(
+                    f"{label}: the condition of a statement-level Composer applies only "
+                    "through {cond_old_values}, {cond_new_values} or {cond_joined_values}, "
+                    "and the func reads none.",
                     hint="Read the rows through one of them in a pgtrigger.Func, "
                     "or drop the condition.",
                     obj=model,
                     id="pgtrigger.E106",
                 )
-            ]
-        return []
+            )
+        return errors
 
 
 _TABLE_NAMES = {"old": re.compile(r"\bold_values\b"), "new": re.compile(r"\bnew_values\b")}
