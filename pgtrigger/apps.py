@@ -23,7 +23,7 @@ def _install_on_migrate(sender: AppConfig, using: str, **kwargs: Any) -> None:
     if with_models and sender.label == with_models[-1].label:
         from pgtrigger import installation
 
-        installation.install(database=using)
+        installation.install_present(database=using)
 
 
 class PgtriggerConfig(AppConfig):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
@@ -127,13 +127,33 @@ def install(*uris: str, database: str | None = None) -> None:
     triggers that are no longer registered.
     """
     alias = _alias(database)
-    compiled = [t.compile(m) for m, t in _selected(uris, alias)]
-    statements: list[str] = []
-    if not uris and pgtrigger_settings.prune_on_install():
-        statements += _prune_sql(prunable(database=alias))
-    version = _server_version(alias)
+    prune = not uris and pgtrigger_settings.prune_on_install()
+    _install(_selected(uris, alias), alias, prune=prune)
+
+
+def install_present(database: str | None = None) -> None:
+    """Install the registered triggers whose tables exist, as a full ``install`` would.
+
+    ``PGTRIGGER_INSTALL_ON_MIGRATE`` runs this after ``migrate``: a partial migrate (one app,
+    or an app back to ``zero``) leaves models without a table, whose triggers wait for the
+    migrate that creates it.
+    """
+    alias = _alias(database)
+    selected = _selected((), alias)
+    with connections[alias].cursor() as cursor:
+        oids = _resolve((t.get_table(m) for m, t in selected), cursor)
+    present = [(m, t) for m, t in selected if oids.get(sql.quote_table(t.get_table(m)))]
+    _install(present, alias, prune=pgtrigger_settings.prune_on_install())
+
+
+def _install(
+    selected: list[tuple[type[models.Model], Trigger]], database: str, *, prune: bool
+) -> None:
+    compiled = [t.compile(m) for m, t in selected]
+    statements = _prune_sql(prunable(database=database)) if prune else []
+    version = _server_version(database)
     statements += [stmt for trigger in compiled for stmt in trigger.sql.install_sql(version)]
-    execute(statements, alias)
+    execute(statements, database)
 
 
 def uninstall(*uris: str, database: str | None = None) -> None:
@@ -205,6 +225,12 @@ WHERE t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
 _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS r(tbl)"
 
 
+def _resolve(tables: Iterable[str], cursor: Any) -> dict[str, int | None]:
+    """The oid of each table (quoted as ``sql.quote_table`` does), None where it is missing."""
+    cursor.execute(_RESOLVE_SQL, [sorted({sql.quote_table(table) for table in tables})])
+    return {tbl: oid for tbl, oid in cursor.fetchall()}
+
+
 def installed(tables: Iterable[str] = (), database: str | None = None) -> list[InstalledTrigger]:
     """Read every ``pgtrigger_*`` trigger of the search path (and of ``tables``) in one query."""
     return list(_read_catalog(tables, _alias(database))[1])
@@ -213,10 +239,8 @@ def installed(tables: Iterable[str] = (), database: str | None = None) -> list[I
 def _read_catalog(
     tables: Iterable[str], database: str
 ) -> tuple[dict[str, int | None], list[InstalledTrigger]]:
-    quoted = sorted({sql.quote_table(table) for table in tables})
     with connections[database].cursor() as cursor:
-        cursor.execute(_RESOLVE_SQL, [quoted])
-        oids = {tbl: oid for tbl, oid in cursor.fetchall()}
+        oids = _resolve(tables, cursor)
         cursor.execute(_CATALOG_SQL, [[oid for oid in oids.values() if oid is not None]])
         rows = [InstalledTrigger(*row) for row in cursor.fetchall()]
     return oids, rows

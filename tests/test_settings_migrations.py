@@ -78,6 +78,25 @@ def test_install_on_migrate(tmp_path, projects):
         project.sql("INSERT INTO app_item (name) VALUES ('a'); DELETE FROM app_item")
 
 
+@pytest.mark.parametrize("migrations_setting", [True, False])
+def test_install_on_migrate_with_partial_migrates(tmp_path, projects, migrations_setting):
+    """Migrating one app, or an app back to zero, installs the triggers whose tables exist."""
+    project = make(
+        tmp_path,
+        f"PGTRIGGER_MIGRATIONS = {migrations_setting}\nPGTRIGGER_INSTALL_ON_MIGRATE = True",
+    )
+    projects.append(project)
+    project.makemigrations("app")
+    project.migrate("app", "zero")  # a fresh database: app_item does not exist yet
+    assert project.ls() == {"app.Item:protect_delete": "UNINSTALLED"}
+    project.migrate()
+    assert project.ls() == {"app.Item:protect_delete": "INSTALLED"}
+    project.migrate("app", "zero")  # drops app_item, the trigger with it
+    assert project.triggers() == {}
+    project.migrate()
+    assert project.ls() == {"app.Item:protect_delete": "INSTALLED"}
+
+
 def test_model_meta_off(tmp_path, projects):
     project = make(tmp_path, "PGTRIGGER_MODEL_META = False")
     projects.append(project)
