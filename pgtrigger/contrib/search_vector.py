@@ -19,6 +19,8 @@ class UpdateSearchVector(Trigger):
     ``UpdateSearchVector(name="search", vector_field="search_vector",
     document_fields=["title", "body"])`` on a model with a ``SearchVectorField`` (which needs
     ``django.contrib.postgres`` in ``INSTALLED_APPS``). NULL fields count as empty text.
+    ``config_name`` (or its alias ``config``) names the text search configuration,
+    ``pg_catalog.english`` by default.
     """
 
     when = Before
@@ -31,16 +33,21 @@ class UpdateSearchVector(Trigger):
         name: str | None = None,
         vector_field: str | None = None,
         document_fields: Sequence[str] | None = None,
-        config_name: str = "pg_catalog.english",
+        config_name: str | None = None,
+        config: str | None = None,
         **kwargs: Any,
     ) -> None:
+        if config_name is not None and config is not None and config_name != config:
+            raise ValueError(
+                f'UpdateSearchVector trigger "{name}": pass config_name or config, not both'
+            )
         if not vector_field:
             raise ValueError(f'UpdateSearchVector trigger "{name}" needs a vector_field')
         if not document_fields:
             raise ValueError(f'UpdateSearchVector trigger "{name}" needs document_fields')
         self.vector_field = vector_field
         self.document_fields = list(document_fields)
-        self.config_name = config_name
+        self.config_name = config_name or config or "pg_catalog.english"
         super().__init__(name=name, **kwargs)
 
     def get_func(self, model: type[models.Model]) -> str:
