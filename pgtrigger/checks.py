@@ -23,7 +23,6 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, FieldError
 
 from pgtrigger import registry
-from pgtrigger.conditions import Condition
 from pgtrigger.primitives import (
     After,
     Delete,
@@ -134,6 +133,14 @@ def _check_declaration(
             "INSTEAD OF triggers must be row-level and have no condition.",
             "Use level=pgtrigger.Row and drop the condition.",
         )
+    if trigger.when == InsteadOf and update_of:
+        yield _error(
+            model,
+            trigger,
+            9,
+            "INSTEAD OF triggers cannot fire on UpdateOf (a column list).",
+            "Use pgtrigger.Update.",
+        )
     yield from _check_transition_tables(model, trigger, operations)
     yield from _check_condition(model, trigger, operations)
     yield from trigger.check(model)
@@ -188,12 +195,7 @@ def _check_condition(
             f"Use old__<field> or new__<field> with a field of {model._meta.label}.",
         )
         return
-    if (
-        trigger.level == Statement
-        and refs
-        and _is_field_condition(condition)
-        and not getattr(trigger, "statement_conditions", False)
-    ):
+    if trigger.level == Statement and refs and not getattr(trigger, "statement_conditions", False):
         yield _error(
             model,
             trigger,
@@ -220,10 +222,6 @@ def _check_condition(
             "DELETE, where there is no new row.",
             "Remove new__ references or the Delete operation.",
         )
-
-
-def _is_field_condition(condition: Condition) -> bool:
-    return type(condition) is not Condition
 
 
 @checks.register("pgtrigger")

@@ -61,6 +61,14 @@ def test_e004_row_condition_on_statement_trigger():
     assert "Composer" in errors[0].hint
 
 
+def test_e004_raw_condition_on_old_or_new_in_statement_trigger():
+    raw = make(level=pgtrigger.Statement, condition=pgtrigger.Condition('OLD."int_field" = 1'))
+    assert ids(models.TestModel, raw) == ["pgtrigger.E004"]
+    # A statement-level WHEN that reads no row is valid SQL.
+    rowless = pgtrigger.Condition("current_setting('app.bulk', true) IS NULL")
+    assert ids(models.TestModel, make(level=pgtrigger.Statement, condition=rowless)) == []
+
+
 def test_e005_duplicate_names():
     first, second = make(name="dup"), make(name="dup")
     pgtrigger.register(first, second)(models.TestModel)
@@ -102,6 +110,26 @@ def test_e009_truncate_row_and_instead_of_rules():
         when=pgtrigger.InsteadOf, operation=pgtrigger.Insert, condition=pgtrigger.Condition("TRUE")
     )
     assert ids(models.TestView, instead) == ["pgtrigger.E009"]
+    column_list = make(when=pgtrigger.InsteadOf, operation=pgtrigger.UpdateOf("name"))
+    assert ids(models.TestView, column_list) == ["pgtrigger.E009"]
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        make(operation=pgtrigger.Insert, condition=pgtrigger.Q(old__int_field=1)),  # E002
+        make(operation=pgtrigger.Delete, condition=pgtrigger.Q(new__int_field=1)),  # E003
+        make(level=pgtrigger.Statement, condition=pgtrigger.Q(new__int_field=1)),  # E004
+        make(operation=pgtrigger.UpdateOf("nope")),  # E007
+        make(operation=pgtrigger.Truncate),  # E009
+        make(func=pgtrigger.Func("{columns.nope}")),  # E010
+    ],
+    ids=repr,
+)
+def test_every_message_names_model_trigger_and_fix(trigger):
+    (error,) = check_trigger(models.TestModel, trigger)
+    assert error.msg.startswith('Trigger "t" on tests.TestModel: ')
+    assert error.hint and error.obj is models.TestModel
 
 
 @pytest.mark.parametrize(
