@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import weakref
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -47,7 +48,13 @@ _entered: contextvars.ContextVar[tuple[tuple[object, contextvars.Token[Any]], ..
     contextvars.ContextVar("pgtrigger_entered", default=())
 )
 
-_SAVED = "_pgtrigger_saved_settings"  # connection attribute: setting -> value to restore
+# What each database session must get back once no block wants its settings: setting ->
+# (previous value, whether a value was set session-wide). Keyed by the driver connection, not
+# Django's connection object: a pooled session moves between Django connections (threads),
+# and its pending restores move with it.
+_saved_settings: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, bool]]] = (
+    weakref.WeakKeyDictionary()
+)
 _INERROR = 3  # libpq PQTRANS_INERROR: a failed transaction, only ROLLBACK can run
 
 
@@ -77,28 +84,36 @@ def _aborted(connection: Any) -> bool:
     return raw.get_transaction_status() == _INERROR  # psycopg2
 
 
+def _saved(connection: Any) -> dict[str, tuple[str, bool]]:
+    """The pending restores of ``connection``'s session (empty when it has none)."""
+    raw = connection.connection
+    return _saved_settings.get(raw, {}) if raw is not None else {}
+
+
 def _sync(connection: Any) -> None:
     """Apply the context's settings to ``connection``, restoring those no longer wanted.
 
     The wanted values are sent before every query, not only when they change: a rolled-back
-    savepoint or a finished transaction may have undone an earlier ``set_config``.
+    savepoint or a finished transaction may have undone an earlier ``set_config``. A value set
+    session-wide is restored session-wide, even from inside a transaction.
     """
-    saved: dict[str, str] = connection.__dict__.setdefault(_SAVED, {})
+    saved = _saved_settings.setdefault(connection.connection, {})
     desired = _desired(connection.alias)
-    changes = dict(desired)
-    for name, previous in saved.items():
+    local = _in_transaction(connection)
+    changes = {name: (value, local) for name, value in desired.items()}
+    for name, (previous, session) in saved.items():
         if name not in desired:
-            changes[name] = previous
+            changes[name] = (previous, local and not session)
     if not changes:
         return
-    local = _in_transaction(connection)
     names = list(changes)
     selects = ", ".join(
         "COALESCE(current_setting(%s, true), ''), set_config(%s, %s, %s)" for _ in names
     )
     params: list[Any] = []
     for name in names:
-        params += [name, name, changes[name], local]
+        value, is_local = changes[name]
+        params += [name, name, value, is_local]
     # A plain cursor of the driver connection: never a named cursor, never Django's wrappers;
     # errors still reach the caller as Django's exceptions.
     with connection.wrap_database_errors, connection.connection.cursor() as cursor:
@@ -106,14 +121,25 @@ def _sync(connection: Any) -> None:
         row = cursor.fetchone()
     for i, name in enumerate(names):
         if name in desired:
-            saved.setdefault(name, row[2 * i])
+            previous, session = saved.get(name, (row[2 * i], False))
+            saved[name] = (previous, session or not local)
+        elif local and saved[name][1] and connection.in_atomic_block:
+            # A session-wide restore inside a transaction is undone if it rolls back: keep
+            # it pending (sent again before each query) until the transaction commits.
+            connection.on_commit(functools.partial(_forget, saved, name, saved[name]))
         else:
             saved.pop(name, None)
 
 
+def _forget(saved: dict[str, tuple[str, bool]], name: str, entry: tuple[str, bool]) -> None:
+    """Drop a pending restore, unless a later block has replaced it meanwhile."""
+    if saved.get(name) is entry:
+        del saved[name]
+
+
 def _execute_wrapper(execute: Any, sql_text: Any, params: Any, many: bool, context: Any) -> Any:
     connection = context["connection"]
-    if (connection.__dict__.get(_SAVED) or _ignored.get() or _search_path.get()) and not (
+    if (_saved(connection) or _ignored.get() or _search_path.get()) and not (
         _aborted(connection)  # e.g. the ROLLBACK TO SAVEPOINT after an error
     ):
         _sync(connection)
@@ -129,7 +155,6 @@ def _install_wrapper(connection: Any) -> None:
 
 def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     _install_wrapper(connection)
-    connection.__dict__.pop(_SAVED, None)  # a new session starts with defaults
 
 
 connection_created.connect(_on_connection_created, dispatch_uid="pgtrigger-runtime")
@@ -148,11 +173,7 @@ def _restore(aliases: Iterable[str]) -> None:
     """
     for alias in aliases:
         connection = connections[alias]
-        if (
-            connection.connection is None
-            or not connection.__dict__.get(_SAVED)
-            or _in_transaction(connection)
-        ):
+        if connection.connection is None or not _saved(connection) or _in_transaction(connection):
             continue
         try:
             _sync(connection)
