@@ -20,7 +20,9 @@ class SoftDelete(Trigger):
     ``value`` may be any value of the field (``"deleted"``, ``0``, ``None``...) or
     ``django.db.models.functions.Now()`` to stamp the current time into e.g. ``deleted_at``.
     Works for ``obj.delete()`` and ``queryset.delete()`` alike, and for composite primary
-    keys. Django's ``delete()`` still reports the rows as deleted; they remain in the table.
+    keys. The rows remain in the table, and Django's ``delete()`` counts none of them as
+    deleted (PostgreSQL does not count rows a ``BEFORE`` trigger skips); delete signals still
+    fire.
     """
 
     when = Before

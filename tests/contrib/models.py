@@ -257,3 +257,109 @@ class Account(models.Model):
 
     class Meta:
         triggers = [official_create]
+
+
+class FrozenAll(models.Model):
+    """ReadOnly without fields or exclude: every field is read-only."""
+
+    name = models.CharField(max_length=32)
+    amount = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [pgtrigger.ReadOnly(name="read_only_all")]
+
+
+class GatedDocument(models.Model):
+    """FSM enforced only while the row is locked (the trigger's ``condition``)."""
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    locked = models.BooleanField(default=False)
+
+    class Meta:
+        triggers = [
+            pgtrigger.FSM(
+                name="gated_fsm",
+                field="status",
+                transitions=[(Status.DRAFT, Status.PUBLISHED)],
+                condition=pgtrigger.Q(old__locked=True),
+            )
+        ]
+
+
+class OpenDraft(models.Model):
+    """FSM with a wildcard target: a draft may become anything."""
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+
+    class Meta:
+        triggers = [
+            pgtrigger.FSM(
+                name="open_draft_fsm",
+                field="status",
+                transitions=[(Status.DRAFT, "*"), (Status.PUBLISHED, Status.ARCHIVED)],
+            )
+        ]
+
+
+class Stage(models.IntegerChoices):
+    QUEUED = 1
+    RUNNING = 2
+    DONE = 3
+    FAILED = 4
+
+
+class Job(models.Model):
+    """FSM over an integer field with IntegerChoices states."""
+
+    stage = models.IntegerField(choices=Stage.choices, default=Stage.QUEUED)
+
+    class Meta:
+        triggers = [
+            pgtrigger.FSM(
+                name="stage_fsm",
+                field="stage",
+                transitions=[
+                    (Stage.QUEUED, Stage.RUNNING),
+                    (Stage.RUNNING, Stage.DONE),
+                    (Stage.RUNNING, Stage.FAILED),
+                ],
+            )
+        ]
+
+
+class Mirrored(models.Model):
+    name = models.CharField(max_length=32)
+    name_copy = models.CharField(max_length=32, default="")
+
+    class Meta:
+        triggers = [
+            pgtrigger.SyncField(name="mirror_name", field="name_copy", expression=F("name"))
+        ]
+
+
+class Batch(models.Model):
+    max_amount = models.IntegerField(null=True)
+    min_amount = models.IntegerField(null=True)
+
+
+class BatchItem(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items")
+    amount = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [
+            pgtrigger.SyncAggregate(
+                name="sync_max_amount",
+                fk="batch",
+                parent_field="max_amount",
+                aggregate="max",
+                of="amount",
+            ),
+            pgtrigger.SyncAggregate(
+                name="sync_min_amount",
+                fk="batch",
+                parent_field="min_amount",
+                aggregate="min",
+                of="amount",
+            ),
+        ]

@@ -7,6 +7,7 @@ pytest.importorskip("psycopg")  # the project harness talks to PostgreSQL with p
 from tests.migrations_project import Project
 
 RECIPES = """
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower, Now
@@ -35,7 +36,7 @@ class Item(models.Model):
     is_active = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True)
     version = models.IntegerField(default=0)
-    search = models.TextField(null=True)
+    search = SearchVectorField(null=True)
 
     class Meta:
         triggers = [
@@ -53,6 +54,9 @@ class Item(models.Model):
                 operation=pgtrigger.Update, condition=pgtrigger.AnyChange("name"),
                 func=pgtrigger.Func("PERFORM count(*) FROM {cond_new_values} AS n; RETURN NULL;"),
             ),
+            pgtrigger.UpdateSearchVector(
+                name="search_vector", vector_field="search", document_fields=["name", "status"]
+            ),
             official,
         ]
 """
@@ -60,7 +64,11 @@ class Item(models.Model):
 
 @pytest.fixture
 def project(tmp_path):
-    project = Project(tmp_path)
+    # django.contrib.postgres: SearchVectorField (UpdateSearchVector)
+    project = Project(
+        tmp_path,
+        contrib=("django.contrib.contenttypes", "django.contrib.auth", "django.contrib.postgres"),
+    )
     yield project
     project.drop()
 
@@ -70,8 +78,9 @@ def test_every_recipe_migrates_forward_and_backward(project):
     project.makemigrations("app")
     project.migrate()
     statuses = project.ls()
-    assert len(statuses) == 10 and set(statuses.values()) == {"INSTALLED"}, statuses
-    assert len(project.triggers()) == 10
+    assert len(statuses) == 11 and set(statuses.values()) == {"INSTALLED"}, statuses
+    assert len(project.triggers()) == 11
+    assert any(name.startswith("pgtrigger_search_vector_") for name in project.triggers())
     project.migrate("app", "zero")
     assert project.triggers() == {}
     assert not [f for f in project.functions() if f.startswith("pgtrigger_")]
