@@ -1,14 +1,16 @@
 """Build the docs and load every page in headless Chromium.
 
-Each page must render its navigation and, where the Markdown has code, its code blocks. A
-screenshot of the home page and of one cookbook page is written to ``--out``.
-Exits 0 with a message when Chromium is not installed (``apt-get install chromium``).
+Each page must render its navigation and, where the Markdown has code, its code blocks; each
+cookbook recipe page must show its recipe's code. A screenshot of the home page and of one
+cookbook page is written to ``--out``. Fails when Chromium is not installed
+(``apt-get install chromium``).
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import html
 import http.server
 import pathlib
 import re
@@ -46,8 +48,8 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "site-check"))
     out = pathlib.Path(parser.parse_args().out)
     if shutil.which("chromium") is None:
-        print("chromium not installed: skipping the browser check (apt-get install chromium)")
-        return 0
+        print("FAILED: chromium is not installed (apt-get install chromium)")
+        return 1
     site = pathlib.Path(tempfile.mkdtemp(prefix="pgtrigger-site-"))
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
@@ -78,6 +80,9 @@ def main() -> int:
             problems.append("code blocks missing")
         if re.search(r"--8&lt;--|--8<--", dom):
             problems.append("unresolved snippet")
+        recipe = path.startswith("/cookbook/") and path.count("/") == 3
+        if recipe and "def demo(" not in html.unescape(re.sub(r"<[^>]+>", "", dom)):
+            problems.append("the recipe's code (def demo) is not on the page")
         if problems:
             failures.append(f"{path}: {', '.join(problems)}")
     for name, path in (("home", "/"), ("cookbook-fsm", "/cookbook/fsm/")):
