@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 from pgtrigger import options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
+from pgtrigger.primitives import Before, Deferred, InsteadOf, Row, UpdateOf
 
 if TYPE_CHECKING:
     from django.db import models
@@ -43,6 +44,9 @@ class InstalledTrigger:
     hash: str | None
     function_source: str | None
     function_schema: str
+    # What PostgreSQL records of the definition: pg_trigger.tgtype, tgdeferrable,
+    # tginitdeferred, tgoldtable, tgnewtable and the UPDATE OF column names.
+    shape: tuple[Any, ...] = ()
 
     @property
     def qualified_table(self) -> str:
@@ -212,7 +216,12 @@ def prune(database: str | None = None) -> None:
 
 _CATALOG_SQL = """
 SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D',
-       obj_description(t.oid, 'pg_trigger'), p.prosrc, pn.nspname
+       obj_description(t.oid, 'pg_trigger'), p.prosrc, pn.nspname,
+       ARRAY[t.tgtype::int, t.tgdeferrable::int, t.tginitdeferred::int]::text[]
+         || ARRAY[t.tgoldtable::text, t.tgnewtable::text]
+         || ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr::int2[])
+                  ORDER BY a.attname)
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -223,6 +232,14 @@ WHERE t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
 """
 
 _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS r(tbl)"
+
+
+def _installed_trigger(row: Any) -> InstalledTrigger:
+    """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
+    oid, schema, table, pgid, enabled, hash, source, function_schema, shape = row
+    return InstalledTrigger(
+        oid, schema, table, pgid, enabled, hash, source, function_schema, tuple(shape)
+    )
 
 
 def _resolve(tables: Iterable[str], cursor: Any) -> dict[str, int | None]:
@@ -242,7 +259,7 @@ def _read_catalog(
     with connections[database].cursor() as cursor:
         oids = _resolve(tables, cursor)
         cursor.execute(_CATALOG_SQL, [[oid for oid in oids.values() if oid is not None]])
-        rows = [InstalledTrigger(*row) for row in cursor.fetchall()]
+        rows = [_installed_trigger(row) for row in cursor.fetchall()]
     return oids, rows
 
 
@@ -269,7 +286,11 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
             result.append(TriggerStatus(uri, Status.UNINSTALLED, None, model, trigger))
             continue
         expected = trigger.compile(model).sql
-        current = row.hash == expected.hash and row.function_source == expected.function
+        current = (
+            row.hash == expected.hash
+            and row.function_source == expected.function
+            and row.shape == _expected_shape(model, trigger)
+        )
         state = Status.INSTALLED if current else Status.OUTDATED
         result.append(TriggerStatus(uri, state, row.enabled, model, trigger, row))
     if not uris:
@@ -278,3 +299,32 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
                 uri = f"{row.schema}.{row.table}:{row.pgid}"
                 result.append(TriggerStatus(uri, Status.PRUNE, row.enabled, installed=row))
     return result
+
+
+_EVENT_BITS = {"INSERT": 4, "DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}
+
+
+def _expected_shape(model: type[models.Model], trigger: Trigger) -> tuple[Any, ...]:
+    """``InstalledTrigger.shape`` as the declaration implies it.
+
+    The hash in the comment and the function source do not change when the trigger itself is
+    replaced by hand (``CREATE OR REPLACE TRIGGER`` with other events, level or timing).
+    """
+    assert trigger.operation is not None
+    operations = trigger.operation.operations
+    tgtype = 1 if trigger.level == Row else 0
+    tgtype |= 2 if trigger.when == Before else 64 if trigger.when == InsteadOf else 0
+    columns: list[str] = []
+    for operation in operations:
+        tgtype |= _EVENT_BITS["UPDATE" if isinstance(operation, UpdateOf) else operation.name]
+        if isinstance(operation, UpdateOf):
+            columns += operation.columns(model)
+    referencing = trigger.get_referencing(model)
+    return (
+        str(tgtype),
+        str(int(trigger.timing is not None)),
+        str(int(trigger.timing == Deferred)),
+        referencing.old if referencing else None,
+        referencing.new if referencing else None,
+        *sorted(set(columns)),
+    )

@@ -51,3 +51,21 @@ def test_recreated_trigger_with_another_definition_is_outdated(capsys):
     assert status(capsys) == ["OUTDATED", "ENABLED"]
     call_command("pgtrigger", "install", URI)
     assert status(capsys) == ["INSTALLED", "ENABLED"]
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "AFTER INSERT ON {table} FOR EACH ROW",  # other events and timing
+        "BEFORE UPDATE ON {table} FOR EACH STATEMENT",  # other level
+        "BEFORE UPDATE OF balance ON {table} FOR EACH ROW",  # a column list
+    ],
+)
+def test_replaced_trigger_keeping_its_comment_is_outdated(capsys, definition):
+    """``CREATE OR REPLACE TRIGGER`` keeps the comment (the hash): the catalog still tells."""
+    sql = definition.format(table="reliability_tests_account")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE OR REPLACE TRIGGER {pgid()} {sql} EXECUTE FUNCTION {pgid()}()")
+    assert status(capsys) == ["OUTDATED", "ENABLED"]
+    call_command("pgtrigger", "install", URI)
+    assert status(capsys) == ["INSTALLED", "ENABLED"]
