@@ -247,6 +247,127 @@ def test_inherited_proxy_third_party_and_m2m_through(project):
     assert project.functions() == set()
 
 
+PROXIED = """
+from django.db import models
+import pgtrigger
+
+
+def protect(name, verb, operation=pgtrigger.Delete):
+    return pgtrigger.Trigger(
+        name=name, when=pgtrigger.Before, operation=operation,
+        func=f"RAISE EXCEPTION '{{name}} %', '{{verb}}';",
+    )
+
+
+class Base(models.Model):
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        abstract = True
+        triggers = [protect("inherited", "{verb}")]
+
+
+class Child(Base):
+    pass
+
+
+class Sibling(Base):
+    pass
+{proxy}"""
+
+CHILD_PROXY = """
+
+class ChildProxy(Child):
+    class Meta:
+        proxy = True
+        triggers = [protect("proxied", "{verb}", pgtrigger.Insert)]
+"""
+
+
+def trigger_operations(project: Project, name: str) -> list[tuple[str, str, str]]:
+    """``(operation, model_name, name)`` of each operation of a migration, in order."""
+    out = project.shell(
+        f"""
+        import importlib
+        module = importlib.import_module("app.migrations.{name}")
+        for op in module.Migration.operations:
+            name = getattr(op, "name", None) or op.trigger.name
+            print(type(op).__name__, getattr(op, "model_name", ""), name, sep=",")
+        """
+    )
+    return [tuple(line.split(",")) for line in out.splitlines()]
+
+
+def proxied(verb: str, proxy: bool = True) -> str:
+    return PROXIED.format(verb=verb, proxy=CHILD_PROXY.format(verb=verb) if proxy else "")
+
+
+def test_inherited_and_proxy_triggers_altered_and_proxy_deleted(project):
+    def trigger_oids() -> dict[str, int]:
+        return dict(
+            project.sql("SELECT tgname, oid FROM pg_trigger WHERE tgname LIKE 'pgtrigger%'")
+        )
+
+    project.models(proxied("blocked"))
+    project.makemigrations("app")
+    project.migrate()
+    assert set(project.ls()) == {
+        "app.Child:inherited",
+        "app.Sibling:inherited",
+        "app.ChildProxy:proxied",
+    }
+    assert_raises_in_db(project, "INSERT INTO app_child (name) VALUES ('a')", "proxied blocked")
+    project.sql("ALTER TABLE app_child DISABLE TRIGGER USER")
+    project.sql("INSERT INTO app_child (name) VALUES ('a')")
+    project.sql("INSERT INTO app_sibling (name) VALUES ('a')")
+    project.sql("ALTER TABLE app_child ENABLE TRIGGER USER")
+    oids = trigger_oids()
+
+    # A changed func on the abstract base alters it on each concrete model; on the proxy too.
+    project.models(proxied("refused"))
+    project.makemigrations("app", "--name", "alter")
+    assert trigger_operations(project, "0002_alter") == [
+        ("AlterTrigger", "Child", "inherited"),
+        ("AlterTrigger", "ChildProxy", "proxied"),
+        ("AlterTrigger", "Sibling", "inherited"),
+    ]
+    project.migrate()
+    assert set(project.ls().values()) == {"INSTALLED"}
+    assert_raises_in_db(project, "INSERT INTO app_child (name) VALUES ('b')", "proxied refused")
+    assert_raises_in_db(project, "DELETE FROM app_child", "inherited refused")
+    assert_raises_in_db(project, "DELETE FROM app_sibling", "inherited refused")
+    # Replaced in place, on the concrete tables the proxy and the base's children use.
+    assert trigger_oids() == oids
+    assert_no_changes(project)
+    after_alter = (project.triggers(), project.functions())
+
+    # Deleting the proxy removes its trigger, then the model; its function goes too.
+    project.models(proxied("refused", proxy=False))
+    project.makemigrations("app", "--name", "delete_proxy")
+    assert trigger_operations(project, "0003_delete_proxy") == [
+        ("RemoveTrigger", "ChildProxy", "proxied"),
+        ("DeleteModel", "", "ChildProxy"),
+    ]
+    project.migrate()
+    assert not [name for name in project.functions() if name.startswith("pgtrigger_proxied_")]
+    assert not [name for name in project.triggers() if name.startswith("pgtrigger_proxied_")]
+    assert len(project.functions()) == 2
+    project.sql("INSERT INTO app_child (name) VALUES ('b')")
+    assert set(project.ls().values()) == {"INSTALLED"}
+    assert_no_changes(project)
+
+    # Backwards: the proxy's trigger and function are back, then the original funcs.
+    project.migrate("app", "0002")
+    assert (project.triggers(), project.functions()) == after_alter
+    assert_raises_in_db(project, "INSERT INTO app_child (name) VALUES ('c')", "proxied refused")
+    project.migrate("app", "0001")
+    assert_raises_in_db(project, "INSERT INTO app_child (name) VALUES ('c')", "proxied blocked")
+    assert_raises_in_db(project, "DELETE FROM app_sibling", "inherited blocked")
+    project.migrate("app", "zero")
+    assert project.triggers() == {}
+    assert project.functions() == set()
+
+
 RENAMABLE = """
 from django.db import models
 import pgtrigger
@@ -450,6 +571,89 @@ def test_altered_trigger_is_never_absent_for_a_concurrent_session(project):
     assert project.sql("SELECT oid FROM pg_trigger WHERE tgname LIKE 'pgtrigger_stamp%'") == oid
 
 
+def _migration_sql(project: Project, name: str, *args: str) -> str:
+    """``sqlmigrate``'s statements without its ``BEGIN;`` / ``COMMIT;`` wrapper."""
+    lines = project.run("sqlmigrate", "app", name, *args).stdout.splitlines()
+    assert lines[0] == "BEGIN;" and lines[-1] == "COMMIT;", lines
+    return "\n".join(lines[1:-1])
+
+
+def _trigger_oids(project: Project) -> list[tuple[int, int]]:
+    return project.sql("SELECT oid, tgfoid FROM pg_trigger WHERE tgname LIKE 'pgtrigger_stamp%'")
+
+
+def test_altered_trigger_takes_no_access_exclusive_lock(project):
+    """Readers of the table are not blocked while an ``AlterTrigger`` migration runs.
+
+    ``DROP TRIGGER`` takes an ACCESS EXCLUSIVE lock held to the end of the migration's
+    transaction; the in-place replacement takes none, so a ``SELECT`` goes through meanwhile.
+    """
+    project.models(WRITES.format(value=1))
+    project.makemigrations("app")
+    project.migrate()
+    project.sql("INSERT INTO app_item (name) VALUES ('before')")
+    project.models(WRITES.format(value=2))
+    project.makemigrations("app", "--name", "alter")
+    assert project.operations("0002_alter") == ["AlterTrigger"]
+    statements = _migration_sql(project, "0002")
+    oids = _trigger_oids(project)
+    assert len(oids) == 1
+
+    def locks_on_table() -> set[tuple[int, str]]:
+        """``(pid, mode)`` of every lock on ``app_item``, held or awaited, by any session."""
+        rows = project.sql(
+            "SELECT l.pid, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE c.relname = 'app_item'"
+        )
+        return set(rows)
+
+    def concurrent_select() -> int:
+        with project.connect() as reader:
+            reader.execute("SET lock_timeout = '200ms'")
+            return reader.execute("SELECT count(*) FROM app_item").fetchone()[0]
+
+    # The checks below do see an exclusive lock: a DROP TRIGGER (rolled back) blocks readers.
+    pgid = project.sql("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'pgtrigger_stamp%'")[0][0]
+    with project.connect() as conn:
+        conn.execute("BEGIN")
+        conn.execute(f'DROP TRIGGER "{pgid}" ON app_item')
+        assert (conn.info.backend_pid, "AccessExclusiveLock") in locks_on_table()
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            concurrent_select()
+        conn.execute("ROLLBACK")
+
+    def run_while_reading(statements: str) -> None:
+        """Run ``statements`` in a transaction; while it is open, readers get through."""
+        with project.connect() as conn:
+            conn.execute("BEGIN")
+            conn.execute(statements)
+            locks = locks_on_table()
+            # The session does lock the table (CREATE TRIGGER's lock), just not exclusively.
+            assert {pid for pid, _ in locks} == {conn.info.backend_pid}, locks
+            assert "AccessExclusiveLock" not in {mode for _, mode in locks}, locks
+            assert concurrent_select() == project.sql("SELECT count(*) FROM app_item")[0][0]
+            conn.execute("COMMIT")
+
+    run_while_reading(statements)
+    # Same trigger and function objects, replaced in place, with the new behaviour.
+    assert _trigger_oids(project) == oids
+    project.sql("INSERT INTO app_item (name) VALUES ('after')")
+    assert project.sql("SELECT name, count FROM app_item ORDER BY id") == [
+        ("before", 1),
+        ("after", 2),
+    ]
+    # The SQL was the migration's: recording it leaves nothing outdated or to migrate.
+    project.migrate("app", "0002", "--fake")
+    assert set(project.ls().values()) == {"INSTALLED"}
+    assert_no_changes(project)
+
+    # Unapplying it replaces the trigger back the same way.
+    run_while_reading(_migration_sql(project, "0002", "--backwards"))
+    assert _trigger_oids(project) == oids
+    project.sql("INSERT INTO app_item (name) VALUES ('back')")
+    assert project.sql("SELECT count FROM app_item WHERE name = 'back'") == [(1,)]
+
+
 CUSTOM_AUTODETECTOR = """
 from django.db import migrations
 from django.db.migrations.autodetector import MigrationAutodetector
@@ -515,12 +719,16 @@ def assert_both_autodetectors_apply(project):
 
 
 @pytest.mark.skipif(django.VERSION < (5, 2), reason="Command.autodetector is new in Django 5.2")
-@pytest.mark.parametrize("order", ["audit_first", "pgtrigger_first"])
-def test_other_apps_autodetector_composes_with_ours(tmp_path, order):
-    """An app's own makemigrations/migrate with Django 5.2's ``Command.autodetector``."""
-    project = Project(
-        tmp_path, apps=("audit", "app") if order == "audit_first" else ("app", "audit")
-    )
+@pytest.mark.parametrize(
+    "apps", [("audit", "pgtrigger", "app"), ("pgtrigger", "audit", "app")], ids=str
+)
+def test_other_apps_autodetector_composes_with_ours(tmp_path, apps):
+    """An app's own makemigrations/migrate with Django 5.2's ``Command.autodetector``.
+
+    In both ``INSTALLED_APPS`` orders: the audit app's commands shadow Django's whichever
+    comes first, and pgtrigger's ``ready()`` runs before or after the audit app's.
+    """
+    project = Project(tmp_path, apps=apps)
     try:
         project.write("audit/autodetector.py", CUSTOM_AUTODETECTOR)
         project.write("audit/management/__init__.py", "")
@@ -607,3 +815,115 @@ def test_model_switching_managed_keeps_its_triggers(project):
     project.sql("INSERT INTO app_item (name, count) VALUES ('a', 0)")
     assert_raises_in_db(project, "DELETE FROM app_item", "kept")
     assert_no_changes(project)
+
+
+STEPPED = """
+from django.db import models
+import pgtrigger
+
+
+class Item(models.Model):
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Trigger(
+                name="fired",
+                operation=pgtrigger.Insert,
+                func="RAISE EXCEPTION 'fired % %', TG_WHEN, TG_LEVEL;",
+                {options}
+            ),
+        ]
+"""
+
+# Each step changes the previous one's timing, when or level.
+STEPS = [
+    ("after_row", "when=pgtrigger.After,"),
+    ("deferred", "when=pgtrigger.After, timing=pgtrigger.Deferred,"),
+    ("immediate", "when=pgtrigger.After, timing=pgtrigger.Immediate,"),
+    ("no_timing", "when=pgtrigger.After,"),
+    ("before", "when=pgtrigger.Before,"),
+    ("statement", "when=pgtrigger.Before, level=pgtrigger.Statement,"),
+]
+
+
+def _catalog(project: Project) -> tuple[bool, bool, bool]:
+    """``(constraint trigger, deferrable, initially deferred)`` of the one trigger."""
+    rows = project.sql(
+        "SELECT tgconstraint <> 0, tgdeferrable, tginitdeferred FROM pg_trigger "
+        "WHERE tgname LIKE 'pgtrigger_fired%'"
+    )
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def _insert_fails(project: Project, *, deferring: bool = False) -> str:
+    """Where an insert fails: ``"statement"`` or ``"commit"``, and with which message."""
+    with project.connect() as conn:
+        conn.execute("BEGIN")
+        if deferring:
+            conn.execute("SET CONSTRAINTS ALL DEFERRED")
+        try:
+            conn.execute("INSERT INTO app_item (name) VALUES ('a')")
+        except psycopg.errors.RaiseException as exc:
+            conn.execute("ROLLBACK")
+            return f"statement: {exc.diag.message_primary}"
+        with pytest.raises(psycopg.errors.RaiseException) as excinfo:
+            conn.execute("COMMIT")
+        return f"commit: {excinfo.value.diag.message_primary}"
+
+
+def test_trigger_steps_through_timing_when_and_level(project):
+    """One ``AlterTrigger`` per change, including to and from a deferrable constraint trigger."""
+    definitions = []
+    for number, (name, options) in enumerate(STEPS, start=1):
+        project.models(STEPPED.format(options=options))
+        project.makemigrations("app", "--name", name)
+        migration = f"{number:04}_{name}"
+        expected = ["CreateModel", "AddTrigger"] if number == 1 else ["AlterTrigger"]
+        assert project.operations(migration) == expected, migration
+        project.migrate()
+        assert project.ls() == {"app.Item:fired": "INSTALLED"}, migration
+        definitions.append(project.triggers())
+        assert len(project.functions()) == 1
+
+        if name in ("after_row", "no_timing"):
+            assert _catalog(project) == (False, False, False)
+            assert _insert_fails(project) == "statement: fired AFTER ROW"
+            # Not deferrable: SET CONSTRAINTS does not move it to commit.
+            assert _insert_fails(project, deferring=True) == "statement: fired AFTER ROW"
+        elif name == "deferred":
+            assert _catalog(project) == (True, True, True)
+            assert _insert_fails(project) == "commit: fired AFTER ROW"
+        elif name == "immediate":
+            assert _catalog(project) == (True, True, False)
+            assert _insert_fails(project) == "statement: fired AFTER ROW"
+            assert _insert_fails(project, deferring=True) == "commit: fired AFTER ROW"
+        elif name == "before":
+            assert _catalog(project) == (False, False, False)
+            assert _insert_fails(project) == "statement: fired BEFORE ROW"
+        else:
+            assert _catalog(project) == (False, False, False)
+            assert _insert_fails(project) == "statement: fired BEFORE STATEMENT"
+            # Once per statement: an insert of no rows fires it too.
+            assert_raises_in_db(
+                project,
+                "INSERT INTO app_item (name) SELECT 'a' WHERE false",
+                "fired BEFORE STATEMENT",
+            )
+    assert_no_changes(project)
+
+    # Backwards, one step at a time: each step's trigger is back as it was installed.
+    assert project.ls() == {"app.Item:fired": "INSTALLED"}
+    for number in range(len(STEPS) - 1, 0, -1):
+        project.migrate("app", f"{number:04}")
+        assert project.triggers() == definitions[number - 1], STEPS[number - 1][0]
+        assert project.ls() == {"app.Item:fired": "OUTDATED"}  # models.py is the last step
+        project.models(STEPPED.format(options=STEPS[number - 1][1]))
+        assert project.ls() == {"app.Item:fired": "INSTALLED"}
+        project.models(STEPPED.format(options=STEPS[-1][1]))
+        assert len(project.functions()) == 1
+    assert _insert_fails(project, deferring=True) == "statement: fired AFTER ROW"
+    project.migrate("app", "zero")
+    assert project.triggers() == {}
+    assert project.functions() == set()
