@@ -25,18 +25,24 @@ DATABASE_ROUTERS = ["settings.Router"]
 """
 
 
-@pytest.fixture
-def project(tmp_path):
+def routed_project(tmp_path, settings=""):
+    """Item in the "app" app on default, Report in "reports" on other, migrations made."""
     project = Project(
         tmp_path,
         apps=("app", "reports"),
         databases=("default", "other"),
-        extra_settings=ROUTER,
+        extra_settings=ROUTER + settings,
         contrib=(),
     )
     project.models(protected_models("Item"), app="app")
     project.models(protected_models("Report"), app="reports")
     project.makemigrations("app", "reports")
+    return project
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = routed_project(tmp_path)
     yield project
     project.drop()
 
@@ -158,17 +164,9 @@ def test_prune_on_one_database(project):
 @pytest.fixture
 def install_on_migrate_project(tmp_path):
     # No trigger operations in migrations: install-on-migrate is what installs them.
-    project = Project(
-        tmp_path,
-        apps=("app", "reports"),
-        databases=("default", "other"),
-        extra_settings=ROUTER
-        + "\nPGTRIGGER_INSTALL_ON_MIGRATE = True\nPGTRIGGER_MIGRATIONS = False\n",
-        contrib=(),
+    project = routed_project(
+        tmp_path, "\nPGTRIGGER_INSTALL_ON_MIGRATE = True\nPGTRIGGER_MIGRATIONS = False\n"
     )
-    project.models(protected_models("Item"), app="app")
-    project.models(protected_models("Report"), app="reports")
-    project.makemigrations("app", "reports")
     yield project
     project.drop()
 
