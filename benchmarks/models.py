@@ -1,6 +1,7 @@
 """Benchmark tables: each scenario has a twin without trigger, with a hand-written trigger
 and with the pgtrigger recipe. Triggers are installed by the benchmarks themselves."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 
@@ -9,6 +10,7 @@ class _Row(models.Model):
     is_active = models.BooleanField(default=True)
     version = models.IntegerField(default=0)
     n = models.IntegerField(default=0)
+    search = SearchVectorField(null=True)
 
     class Meta:
         abstract = True

@@ -22,7 +22,17 @@ def test_quick_benchmarks_produce_every_table():
         "App-level alternatives:",
     ):
         assert title in result.stdout, result.stdout
-    for recipe in ("FSM", "SoftDelete", "Versioning"):
-        assert f"\n{recipe} " in result.stdout
+    row_overhead = result.stdout.split("Row overhead:")[1].split("Statement-level")[0]
+    for recipe in (
+        "FSM",
+        "SoftDelete",
+        "Versioning",
+        "Protect",
+        "ReadOnly",
+        "SyncField",
+        "UpdateSearchVector",
+        "TrackChanges",
+    ):
+        assert f"\n{recipe} " in row_overhead, row_overhead
     # Round trips are counted, not timed: they must not grow with the number of triggers.
     assert "NO " not in result.stdout.split("Installation:")[1].split("App-level")[0]
