@@ -153,6 +153,7 @@ def install_present(database: str | None = None) -> None:
 def _install(
     selected: list[tuple[type[models.Model], Trigger]], database: str, *, prune: bool
 ) -> None:
+    registry.refuse_collisions(selected)
     compiled = [t.compile(m) for m, t in selected]
     statements = _prune_sql(prunable(database=database)) if prune else []
     version = _server_version(database)
