@@ -6,7 +6,7 @@ import contextlib
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from pgtrigger import installation, runtime
 from pgtrigger.installation import Status
@@ -56,6 +56,15 @@ class Command(BaseCommand):
         uris: tuple[str, ...] = tuple(options.get("uris") or ())
         database: str = options["database"]
         schemas: list[str] = options["schema"]
+        if database not in connections:
+            raise CommandError(f'No database alias "{database}" in settings.DATABASES.')
+        if subcommand != "ls" and not installation.is_postgres(database):
+            # The functions skip other vendors silently (as in 4.x); asked by name, say so.
+            vendor = connections[database].vendor
+            raise CommandError(
+                f'Database "{database}" is {vendor}, not PostgreSQL: pgtrigger has no triggers '
+                "to manage there. Pass -d with a PostgreSQL alias."
+            )
         context = (
             runtime.schema(*schemas, databases=[database]) if schemas else contextlib.nullcontext()
         )
