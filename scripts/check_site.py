@@ -9,6 +9,7 @@ cookbook page is written to ``--out``. Fails when Chromium is not installed
 from __future__ import annotations
 
 import argparse
+import io
 import functools
 import html
 import http.server
@@ -43,6 +44,41 @@ def chromium(args: list[str], profile: str) -> str:
     return result.stdout
 
 
+# Marks every code block whose lines do not fit (a horizontal scrollbar hides their end) with
+# data-cut="<its longest line>"; the script runs when the page is laid out, before --dump-dom.
+MEASURE = b"""<script>
+for (const code of document.querySelectorAll(".md-typeset pre > code")) {
+  if (code.scrollWidth > code.clientWidth + 1) {
+    const lines = code.textContent.split("\\n");
+    code.dataset.cut = lines.reduce((a, b) => (b.length > a.length ? b : a)).trim();
+  }
+}
+</script>"""
+
+LAPTOP = "--window-size=1366,768"
+"""A common laptop screen: code blocks must fit at this width."""
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site, with the measuring script added to every HTML page."""
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = pathlib.Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix != ".html" or not path.is_file():
+            return super().send_head()
+        body = path.read_bytes().replace(b"</body>", MEASURE + b"</body>")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "site-check"))
@@ -57,7 +93,7 @@ def main() -> int:
         cwd=ROOT,
         capture_output=True,
     )
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler = functools.partial(_Handler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -68,7 +104,7 @@ def main() -> int:
     for page in pages:
         path = "/" + str(page.parent.relative_to(site)).replace(".", "") + "/"
         path = path.replace("//", "/")
-        dom = chromium(["--dump-dom", base + path], profile)
+        dom = chromium(["--dump-dom", LAPTOP, base + path], profile)
         source = page.read_text()
         problems = []
         if 'class="md-nav' not in dom:
@@ -83,6 +119,9 @@ def main() -> int:
         recipe = path.startswith("/cookbook/") and path.count("/") == 3
         if recipe and "def demo(" not in html.unescape(re.sub(r"<[^>]+>", "", dom)):
             problems.append("the recipe's code (def demo) is not on the page")
+        cut = [html.unescape(line) for line in re.findall(r'data-cut="([^"]*)"', dom)]
+        if cut:
+            problems.append(f"code cut off at 1366px wide: {cut}")
         if problems:
             failures.append(f"{path}: {', '.join(problems)}")
     for name, path in (("home", "/"), ("cookbook-fsm", "/cookbook/fsm/")):
