@@ -1,7 +1,9 @@
 """Build the docs and load every page in headless Chromium.
 
-Each page must render its navigation and, where the Markdown has code, its code blocks; each
-cookbook recipe page must show its recipe's code. A screenshot of the home page and of one
+Each page must render its navigation and, where the Markdown has code, its code blocks, with no
+line cut off at a common laptop width (1366 px; Python must fit without wrapping); each
+cookbook recipe page must show its models, when to use it, its variations, its SQL and its
+demo. A screenshot of the home page and of one
 cookbook page is written to ``--out``. Fails when Chromium is not installed
 (``apt-get install chromium``).
 """
@@ -9,10 +11,10 @@ cookbook page is written to ``--out``. Fails when Chromium is not installed
 from __future__ import annotations
 
 import argparse
-import io
 import functools
 import html
 import http.server
+import io
 import pathlib
 import re
 import shutil
@@ -44,14 +46,20 @@ def chromium(args: list[str], profile: str) -> str:
     return result.stdout
 
 
-# Marks every code block whose lines do not fit (a horizontal scrollbar hides their end) with
-# data-cut="<its longest line>"; the script runs when the page is laid out, before --dump-dom.
+# Marks every code block whose end a reader cannot see with data-cut="<its longest line>":
+# a horizontal scrollbar hides it, or, for Python, it wraps (the CSS wraps long lines; Python
+# is laid out to fit, since a wrapped line reads like two). Runs once the page is laid out,
+# before --dump-dom serializes it.
 MEASURE = b"""<script>
 for (const code of document.querySelectorAll(".md-typeset pre > code")) {
+  const python = code.closest(".language-python") !== null;
+  if (python) code.style.whiteSpace = "pre";
   if (code.scrollWidth > code.clientWidth + 1) {
     const lines = code.textContent.split("\\n");
-    code.dataset.cut = lines.reduce((a, b) => (b.length > a.length ? b : a)).trim();
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a)).trim();
+    code.dataset.cut = (python ? "wraps: " : "") + longest;
   }
+  code.style.whiteSpace = "";
 }
 </script>"""
 
@@ -117,18 +125,23 @@ def main() -> int:
         if re.search(r"--8&lt;--|--8<--", dom):
             problems.append("unresolved snippet")
         recipe = path.startswith("/cookbook/") and path.count("/") == 3
-        if recipe and "def demo(" not in html.unescape(re.sub(r"<[^>]+>", "", dom)):
-            problems.append("the recipe's code (def demo) is not on the page")
+        text = html.unescape(re.sub(r"<[^>]+>", "", dom))
+        for part, marker in (
+            ("models", "import pgtrigger"),
+            ("SQL", "CREATE OR REPLACE FUNCTION"),
+            ("demo", "def demo("),
+            ("when to use it", "When to use it"),
+            ("variations", "Variations"),
+        ):
+            if recipe and marker not in text:
+                problems.append(f"the recipe's {part} ({marker}) is not on the page")
         cut = [html.unescape(line) for line in re.findall(r'data-cut="([^"]*)"', dom)]
         if cut:
             problems.append(f"code cut off at 1366px wide: {cut}")
         if problems:
             failures.append(f"{path}: {', '.join(problems)}")
-    for name, path in (("home", "/"), ("cookbook-fsm", "/cookbook/fsm/")):
-        chromium(
-            [f"--screenshot={out / (name + '.png')}", "--window-size=1280,1600", base + path],
-            profile,
-        )
+    for name, path in (("home", "/"), ("cookbook-soft-delete", "/cookbook/soft_delete/")):
+        chromium([f"--screenshot={out / (name + '.png')}", LAPTOP, base + path], profile)
     server.shutdown()
     for failure in failures:
         print("FAILED", failure)
