@@ -13,6 +13,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -171,3 +172,69 @@ def test_copied_recipes_migrate_check_and_run_in_a_fresh_project(tmp_path):
     for app, name in apps.items():
         shown = (OUTPUT / f"{name}.txt").read_text().splitlines()
         assert [line.replace(f"{app}_", "cookbook_") for line in outcomes[app]] == shown
+
+
+def code_blocks(markdown: str) -> list[str]:
+    """The fenced code blocks of a Markdown page (their text, without the fences)."""
+    return re.findall(r"^```[^\n]*\n(.*?)^```$", markdown, re.M | re.S)
+
+
+def test_the_tutorial_works_in_a_fresh_project(tmp_path):
+    """Steps 1 to 5 of the tutorial, as written, in a project with a ``billing`` app."""
+    pytest.importorskip("psycopg")
+    pytest.importorskip("pytest_django")
+    from tests.migrations_project import Project
+
+    tutorial = (ROOT / "docs" / "tutorial.md").read_text()
+    blocks = code_blocks(tutorial)
+    ignore_block = next(b for b in blocks if "with pgtrigger.ignore(" in b)
+    test_block = next(b for b in blocks if "def test_invoices_cannot_be_deleted" in b)
+    project = Project(tmp_path, apps=("billing",))
+    try:
+        assert '--8<-- "cookbook/pages/protect.py:models"' in tutorial
+        project.models(section("protect", "models"), app="billing")
+        project.run("check")
+        project.makemigrations()
+        project.migrate()
+        assert project.ls() == {"billing.Invoice:protect_deletes": "INSTALLED"}
+        listed = project.run("pgtrigger", "--no-color", "ls").stdout
+        assert "INSTALLED    ENABLED   billing.Invoice:protect_deletes" in tutorial
+        assert listed.split() == ["INSTALLED", "ENABLED", "billing.Invoice:protect_deletes"]
+        out = project.shell(
+            textwrap.dedent(
+                """
+                from django.db import DatabaseError
+                from billing.models import Invoice
+                invoice = Invoice.objects.create(number="2026-001")
+                Invoice.objects.create(number="TEST-1")
+                try:
+                    invoice.delete()
+                except DatabaseError as exc:
+                    print(str(exc).splitlines()[0])
+                """
+            )
+            + ignore_block
+            + "\nprint(sorted(Invoice.objects.values_list('number', flat=True)))\n"
+        )
+        message, remaining = out.strip().splitlines()
+        assert message == (
+            'pgtrigger: Cannot delete rows from billing_invoice table (trigger "protect_deletes")'
+        )
+        assert " ".join(message.split()) in " ".join(tutorial.split())
+        assert remaining == "['2026-001']"  # TEST-1 deleted inside pgtrigger.ignore
+        project.write("billing/test_invoices.py", test_block)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "billing"],
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "settings",
+                "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+            },
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout
+    finally:
+        project.drop()
