@@ -234,8 +234,8 @@ def test_fsm_check_flags_states_outside_choices():
     assert [e.id for e in errors] == ["pgtrigger.E102"]
     (error,) = errors
     assert error.msg.startswith('Trigger "bad" on contrib_tests.Document: ')
-    assert "FSM states 'nope' are not choices of field \"status\"" in error.msg
-    assert "'draft' are" not in error.msg and "'draft'," not in error.msg
+    assert "FSM state 'nope' is not a choice of field \"status\"" in error.msg
+    assert "'draft'" not in error.msg
 
 
 def test_fsm_condition_enforces_transitions_only_when_true():
