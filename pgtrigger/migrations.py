@@ -68,9 +68,7 @@ def _state_triggers(state: Any, app_label: str, model_name: str) -> list[compile
     return list(state.models[app_label, model_name.lower()].options.get(OPTION, []))
 
 
-def _compiled(
-    trigger: Any, state: Any, app_label: str, model_name: str
-) -> compiler.Trigger:
+def _compiled(trigger: Any, state: Any, app_label: str, model_name: str) -> compiler.Trigger:
     """``trigger`` as compiled SQL.
 
     Migration files written in the 3.x style pass a declaration (a ``pgtrigger.Trigger``
@@ -184,9 +182,7 @@ class AddTrigger(_TriggerOperation):
     def state_forwards(self, app_label: str, state: Any) -> None:
         compiled = _compiled(self.trigger, state, app_label, self.model_name)
         triggers = [
-            t
-            for t in _state_triggers(state, app_label, self.model_name)
-            if t.name != compiled.name
+            t for t in _state_triggers(state, app_label, self.model_name) if t.name != compiled.name
         ]
         self._set_triggers(state, app_label, [*triggers, compiled])
 

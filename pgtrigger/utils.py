@@ -9,7 +9,7 @@ def _driver_major_version() -> int:
     try:
         import psycopg as driver
     except ImportError:
-        import psycopg2 as driver  # type: ignore[import-not-found,no-redef]
+        import psycopg2 as driver  # type: ignore[no-redef]
     return int(driver.__version__.split(".", 1)[0])
 
 

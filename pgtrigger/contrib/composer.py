@@ -115,7 +115,7 @@ class Composer(Trigger):
         has_new = updates or Insert in operations
         names = ["cond_old_values"] if has_old else []
         names += ["cond_new_values"] if has_new else []
-        return names + ["cond_joined_values"] if has_old and has_new else names
+        return [*names, "cond_joined_values"] if has_old and has_new else names
 
     def get_func_template_kwargs(self, model: type[models.Model]) -> dict[str, Any]:
         if self.level != Statement:
@@ -186,9 +186,12 @@ _FRAGMENT = re.compile(
 )
 # Words that may follow a FROM item and are no alias.
 _CLAUSE_WORDS = frozenset(
-    """WHERE JOIN INNER LEFT RIGHT FULL CROSS NATURAL ON USING GROUP HAVING WINDOW ORDER
-    LIMIT OFFSET FETCH FOR UNION INTERSECT EXCEPT RETURNING LOOP THEN INTO AND OR NOT
-    TABLESAMPLE WITH SELECT END ELSE WHEN IS IN""".split()
+    (
+        *("WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "ON", "USING"),
+        *("GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH", "FOR", "UNION"),
+        *("INTERSECT", "EXCEPT", "RETURNING", "LOOP", "THEN", "INTO", "AND", "OR", "NOT"),
+        *("TABLESAMPLE", "WITH", "SELECT", "END", "ELSE", "WHEN", "IS", "IN"),
+    )
 )
 
 
@@ -221,11 +224,9 @@ class _Fragments:
                 for f in options.concrete_options(self.model).local_concrete_fields
             ]
             select = ", ".join(
-                [f"old_values.{c} AS {sql.quote_ident('old__' + c.strip(chr(34)))}" for c in columns]
-                + [
-                    f"new_values.{c} AS {sql.quote_ident('new__' + c.strip(chr(34)))}"
-                    for c in columns
-                ]
+                f"{row}_values.{c} AS {sql.quote_ident(row + '__' + c.strip(chr(34)))}"
+                for row in ("old", "new")
+                for c in columns
             )
         else:
             select = "old_values.*" if name == "cond_old_values" else "new_values.*"

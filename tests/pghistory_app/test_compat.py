@@ -299,7 +299,8 @@ def test_statement_level_protect_with_condition_on_both_rows(install):
 
 @pytest.mark.django_db
 def test_statement_level_read_only(install):
-    install(Loan, pgtrigger.ReadOnly(name="frozen_days", fields=["days"], level=pgtrigger.Statement))
+    frozen = pgtrigger.ReadOnly(name="frozen_days", fields=["days"], level=pgtrigger.Statement)
+    install(Loan, frozen)
     Loan.objects.bulk_create([Loan(days=1), Loan(days=2)])
     Loan.objects.update(status="late")  # days unchanged
     with _raises("read-only fields: days"):

@@ -21,9 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def _events(model, *fields):
     return list(
-        model.objects.order_by("pgh_id").values_list(
-            "pgh_label", *fields, "pgh_context__metadata"
-        )
+        model.objects.order_by("pgh_id").values_list("pgh_label", *fields, "pgh_context__metadata")
     )
 
 
@@ -41,16 +39,12 @@ def test_pghistory_registers_its_triggers_here():
     update = next(t for m, t in pgtrigger.registered("pghistory_app.Book:update_update"))
     # pghistory narrowed its AnyChange() to the tracked fields through pgtrigger.core._Change
     assert update.condition.fields == ["id", "title", "status", "author"]
-    statuses = {
-        s.uri: s.status for s in pgtrigger.installation.status(*sorted(uris & _app_uris()))
-    }
+    statuses = {s.uri: s.status for s in pgtrigger.installation.status(*sorted(uris & _app_uris()))}
     assert set(statuses.values()) == {"INSTALLED"}, statuses
 
 
 def _app_uris():
-    return {
-        t.get_uri(m) for m, t in pgtrigger.registered() if m._meta.app_label == "pghistory_app"
-    }
+    return {t.get_uri(m) for m, t in pgtrigger.registered() if m._meta.app_label == "pghistory_app"}
 
 
 def test_row_level_events_with_context():
@@ -84,9 +78,7 @@ def test_statement_level_events_with_context():
         Ledger.objects.bulk_create([Ledger(amount=n, author=ann) for n in (1, 2, 3)])
     Ledger.objects.update(amount=9)  # no author change: the "moved" condition is false
     with pghistory.context(batch=2):
-        Ledger.objects.filter(amount=9, id__in=Ledger.objects.order_by("id")[:2]).update(
-            author=bob
-        )
+        Ledger.objects.filter(amount=9, id__in=Ledger.objects.order_by("id")[:2]).update(author=bob)
     Ledger.objects.filter(author=ann).delete()
     rows = sorted(_events(LedgerEvent, "amount", "author_id"), key=lambda r: (r[0], r[1]))
     assert sorted(rows) == sorted(

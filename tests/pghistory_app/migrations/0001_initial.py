@@ -7,106 +7,276 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("pghistory", "0007_auto_20250421_0444"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='Book',
+            name="Book",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=64)),
-                ('status', models.CharField(default='draft', max_length=16)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='books', to='pghistory_app.author')),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=64)),
+                ("status", models.CharField(default="draft", max_length=16)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="books",
+                        to="pghistory_app.author",
+                    ),
+                ),
             ],
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='Book',
-            trigger=pgtrigger.compiler.Trigger(name='author_changed_update', sql=pgtrigger.compiler.TriggerSql(body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_author_changed_update_6a176"\') = 0) AND (OLD."author_id" IS DISTINCT FROM (NEW."author_id"))) EXECUTE FUNCTION "pgtrigger_author_changed_update_6a176"()', constraint=False, event='AFTER UPDATE', function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (OLD."author_id", OLD."id", _pgh_attach_context(), NOW(), \'author_changed\', OLD."id", OLD."status", OLD."title"); RETURN NULL;\nEND;\n', hash='4cdd34c68980dea2ba80542460950f85b28b6bc8', pgid='pgtrigger_author_changed_update_6a176', table='pghistory_app_book')),
+            model_name="Book",
+            trigger=pgtrigger.compiler.Trigger(
+                name="author_changed_update",
+                sql=pgtrigger.compiler.TriggerSql(
+                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_author_changed_update_6a176"\') = 0) AND (OLD."author_id" IS DISTINCT FROM (NEW."author_id"))) EXECUTE FUNCTION "pgtrigger_author_changed_update_6a176"()',
+                    constraint=False,
+                    event="AFTER UPDATE",
+                    function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (OLD."author_id", OLD."id", _pgh_attach_context(), NOW(), \'author_changed\', OLD."id", OLD."status", OLD."title"); RETURN NULL;\nEND;\n',
+                    hash="4cdd34c68980dea2ba80542460950f85b28b6bc8",
+                    pgid="pgtrigger_author_changed_update_6a176",
+                    table="pghistory_app_book",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='Book',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.TriggerSql(body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_delete_delete_042ad"\') = 0)) EXECUTE FUNCTION "pgtrigger_delete_delete_042ad"()', constraint=False, event='AFTER DELETE', function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (OLD."author_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."status", OLD."title"); RETURN NULL;\nEND;\n', hash='6bd8a863b82e9c91ab6f66b29c4cd5b1bc02f0e9', pgid='pgtrigger_delete_delete_042ad', table='pghistory_app_book')),
+            model_name="Book",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.TriggerSql(
+                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_delete_delete_042ad\"') = 0)) EXECUTE FUNCTION \"pgtrigger_delete_delete_042ad\"()",
+                    constraint=False,
+                    event="AFTER DELETE",
+                    function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (OLD."author_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."status", OLD."title"); RETURN NULL;\nEND;\n',
+                    hash="6bd8a863b82e9c91ab6f66b29c4cd5b1bc02f0e9",
+                    pgid="pgtrigger_delete_delete_042ad",
+                    table="pghistory_app_book",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='Book',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.TriggerSql(body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_insert_insert_60f2a"\') = 0)) EXECUTE FUNCTION "pgtrigger_insert_insert_60f2a"()', constraint=False, event='AFTER INSERT', function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n', hash='40ead447c25d3c8cbbcd64b18e6e84a8f9c0fbd2', pgid='pgtrigger_insert_insert_60f2a', table='pghistory_app_book')),
+            model_name="Book",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.TriggerSql(
+                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_insert_insert_60f2a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_insert_insert_60f2a\"()",
+                    constraint=False,
+                    event="AFTER INSERT",
+                    function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n',
+                    hash="40ead447c25d3c8cbbcd64b18e6e84a8f9c0fbd2",
+                    pgid="pgtrigger_insert_insert_60f2a",
+                    table="pghistory_app_book",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='Book',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.TriggerSql(body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_update_update_196a5"\') = 0) AND (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."title" IS DISTINCT FROM NEW."title" OR OLD."status" IS DISTINCT FROM NEW."status" OR OLD."author_id" IS DISTINCT FROM NEW."author_id")) EXECUTE FUNCTION "pgtrigger_update_update_196a5"()', constraint=False, event='AFTER UPDATE', function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n', hash='ab42e5c123b65d155c498f18ca8c9612f3683a3a', pgid='pgtrigger_update_update_196a5', table='pghistory_app_book')),
+            model_name="Book",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.TriggerSql(
+                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_update_update_196a5"\') = 0) AND (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."title" IS DISTINCT FROM NEW."title" OR OLD."status" IS DISTINCT FROM NEW."status" OR OLD."author_id" IS DISTINCT FROM NEW."author_id")) EXECUTE FUNCTION "pgtrigger_update_update_196a5"()',
+                    constraint=False,
+                    event="AFTER UPDATE",
+                    function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n',
+                    hash="ab42e5c123b65d155c498f18ca8c9612f3683a3a",
+                    pgid="pgtrigger_update_update_196a5",
+                    table="pghistory_app_book",
+                ),
+            ),
         ),
         migrations.CreateModel(
-            name='BookEvent',
+            name="BookEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.IntegerField()),
-                ('title', models.CharField(max_length=64)),
-                ('status', models.CharField(default='draft', max_length=16)),
-                ('author', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='pghistory_app.author')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='pghistory_app.book')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.IntegerField()),
+                ("title", models.CharField(max_length=64)),
+                ("status", models.CharField(default="draft", max_length=16)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="pghistory_app.author",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="pghistory_app.book",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Ledger',
+            name="Ledger",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.IntegerField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledgers', to='pghistory_app.author')),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.IntegerField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledgers",
+                        to="pghistory_app.author",
+                    ),
+                ),
             ],
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='Ledger',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.TriggerSql(body='REFERENCING OLD TABLE AS "old_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_delete_delete_d763a"\') = 0)) EXECUTE FUNCTION "pgtrigger_delete_delete_d763a"()', constraint=False, event='AFTER DELETE', function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT old_values."amount", old_values."author_id", old_values."id", _pgh_attached_context.value, NOW(), \'delete\', old_values."id" FROM ( SELECT old_values.* FROM old_values ) AS old_values, _pgh_attached_context; RETURN NULL;\nEND;\n', hash='a1e59698ee19819177da7e5609fae65bf78e2d38', pgid='pgtrigger_delete_delete_d763a', table='pghistory_app_ledger')),
+            model_name="Ledger",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.TriggerSql(
+                    body="REFERENCING OLD TABLE AS \"old_values\" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_delete_delete_d763a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_delete_delete_d763a\"()",
+                    constraint=False,
+                    event="AFTER DELETE",
+                    function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT old_values."amount", old_values."author_id", old_values."id", _pgh_attached_context.value, NOW(), \'delete\', old_values."id" FROM ( SELECT old_values.* FROM old_values ) AS old_values, _pgh_attached_context; RETURN NULL;\nEND;\n',
+                    hash="a1e59698ee19819177da7e5609fae65bf78e2d38",
+                    pgid="pgtrigger_delete_delete_d763a",
+                    table="pghistory_app_ledger",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='Ledger',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.TriggerSql(body='REFERENCING NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_insert_insert_6052f"\') = 0)) EXECUTE FUNCTION "pgtrigger_insert_insert_6052f"()', constraint=False, event='AFTER INSERT', function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT new_values."amount", new_values."author_id", new_values."id", _pgh_attached_context.value, NOW(), \'insert\', new_values."id" FROM ( SELECT new_values.* FROM new_values ) AS new_values, _pgh_attached_context; RETURN NULL;\nEND;\n', hash='311c3165a0ee705bcc905c151571f58f75e1e0a7', pgid='pgtrigger_insert_insert_6052f', table='pghistory_app_ledger')),
+            model_name="Ledger",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.TriggerSql(
+                    body="REFERENCING NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_insert_insert_6052f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_insert_insert_6052f\"()",
+                    constraint=False,
+                    event="AFTER INSERT",
+                    function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT new_values."amount", new_values."author_id", new_values."id", _pgh_attached_context.value, NOW(), \'insert\', new_values."id" FROM ( SELECT new_values.* FROM new_values ) AS new_values, _pgh_attached_context; RETURN NULL;\nEND;\n',
+                    hash="311c3165a0ee705bcc905c151571f58f75e1e0a7",
+                    pgid="pgtrigger_insert_insert_6052f",
+                    table="pghistory_app_ledger",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='Ledger',
-            trigger=pgtrigger.compiler.Trigger(name='moved_update', sql=pgtrigger.compiler.TriggerSql(body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_moved_update_0de5a"\') = 0)) EXECUTE FUNCTION "pgtrigger_moved_update_0de5a"()', constraint=False, event='AFTER UPDATE', function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT new_values."amount", new_values."author_id", new_values."id", _pgh_attached_context.value, NOW(), \'moved\', new_values."id" FROM ( SELECT new_values.* FROM old_values JOIN new_values ON old_values."id" = new_values."id" AND (old_values."author_id" IS DISTINCT FROM new_values."author_id") ) AS new_values, _pgh_attached_context; RETURN NULL;\nEND;\n', hash='e43ec97735c811b56f11346c843f511dfdd5a53b', pgid='pgtrigger_moved_update_0de5a', table='pghistory_app_ledger')),
+            model_name="Ledger",
+            trigger=pgtrigger.compiler.Trigger(
+                name="moved_update",
+                sql=pgtrigger.compiler.TriggerSql(
+                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_moved_update_0de5a"\') = 0)) EXECUTE FUNCTION "pgtrigger_moved_update_0de5a"()',
+                    constraint=False,
+                    event="AFTER UPDATE",
+                    function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT new_values."amount", new_values."author_id", new_values."id", _pgh_attached_context.value, NOW(), \'moved\', new_values."id" FROM ( SELECT new_values.* FROM old_values JOIN new_values ON old_values."id" = new_values."id" AND (old_values."author_id" IS DISTINCT FROM new_values."author_id") ) AS new_values, _pgh_attached_context; RETURN NULL;\nEND;\n',
+                    hash="e43ec97735c811b56f11346c843f511dfdd5a53b",
+                    pgid="pgtrigger_moved_update_0de5a",
+                    table="pghistory_app_ledger",
+                ),
+            ),
         ),
         migrations.CreateModel(
-            name='LedgerEvent',
+            name="LedgerEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.IntegerField()),
-                ('amount', models.IntegerField()),
-                ('author', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='pghistory_app.author')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='pghistory_app.ledger')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.IntegerField()),
+                ("amount", models.IntegerField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="pghistory_app.author",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="pghistory_app.ledger",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Loan',
+            name="Loan",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(default='open', max_length=16)),
-                ('days', models.IntegerField(default=0)),
-                ('book', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='loans', to='pghistory_app.book')),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("status", models.CharField(default="open", max_length=16)),
+                ("days", models.IntegerField(default=0)),
+                (
+                    "book",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="loans",
+                        to="pghistory_app.book",
+                    ),
+                ),
             ],
         ),
     ]
