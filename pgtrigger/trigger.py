@@ -304,7 +304,7 @@ class Trigger:
         from pgtrigger import installation
 
         found = installation.trigger_status(model, self, database=database)
-        return found.status, found.enabled
+        return found.status.value, found.enabled
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.name}>"
