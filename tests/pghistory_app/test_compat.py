@@ -165,6 +165,14 @@ def test_migration_with_trigger_declarations():
     add.state_forwards("pghistory_app", added)
     (compiled,) = added.models["pghistory_app", "loan"].options[migrations.OPTION]
     assert compiled == declaration.compile(Loan)  # compiled against the state's model
+    altered_declaration = pgtrigger.Protect(name="old_style", operation=pgtrigger.Insert)
+    altered = added.clone()
+    migrations.AlterTrigger(
+        model_name="loan", name="old_style", trigger=altered_declaration
+    ).state_forwards("pghistory_app", altered)
+    assert altered.models["pghistory_app", "loan"].options[migrations.OPTION] == [
+        altered_declaration.compile(Loan)
+    ]
     removed = added.clone()
     remove.state_forwards("pghistory_app", removed)
     assert removed.models["pghistory_app", "loan"].options[migrations.OPTION] == []
