@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.expressions import Col
+from django.db.models.fields.related import ForeignObject
+from django.db.models.fields.related_lookups import RelatedLookupMixin
 from django.db.models.lookups import Lookup
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND, OR, WhereNode
@@ -43,6 +46,10 @@ def row_aliases(*, old: str, new: str) -> Iterator[None]:
         _aliases.reset(token)
 
 
+# ``OLD.`` / ``NEW.`` in raw SQL, not as the tail of another name (``x.old.``, ``"old".``).
+_PSEUDO_ROW_REF = re.compile(r'(?<![\w."$])(OLD|NEW)\.', re.IGNORECASE)
+
+
 def _alias(row: str) -> str:
     old, new = _aliases.get()
     return old if row == "OLD" else new
@@ -63,9 +70,15 @@ class Condition:
             raise ValueError("Condition needs SQL")
 
     def resolve(self, model: type[models.Model]) -> str:
-        """Return the SQL of the condition for ``model``."""
+        """Return the SQL of the condition for ``model``.
+
+        Compiled against transition tables (``row_aliases``), ``OLD.``/``NEW.`` references are
+        rewritten to the tables' names, as 4.x does for statement-level ``Composer`` triggers.
+        """
         assert self.sql is not None
-        return self.sql
+        if _aliases.get() == ("OLD", "NEW"):
+            return self.sql
+        return _PSEUDO_ROW_REF.sub(lambda m: f"{_alias(m.group(1).upper())}.", self.sql)
 
     def references(self, model: type[models.Model]) -> set[str]:
         """The pseudo rows (``"OLD"``, ``"NEW"``) the condition refers to, as far as known."""
@@ -146,6 +159,18 @@ class IsNotDistinctFrom(_DistinctLookup):
 
 models.Field.register_lookup(IsDistinctFrom)
 models.Field.register_lookup(IsNotDistinctFrom)
+
+
+class _RelatedIsDistinctFrom(RelatedLookupMixin, IsDistinctFrom):
+    """``fk__df``: Django looks a relation's lookups up only as far as ``ForeignObject``."""
+
+
+class _RelatedIsNotDistinctFrom(RelatedLookupMixin, IsNotDistinctFrom):
+    """``fk__ndf`` (a model instance compares by its primary key, as in a queryset)."""
+
+
+ForeignObject.register_lookup(_RelatedIsDistinctFrom)
+ForeignObject.register_lookup(_RelatedIsNotDistinctFrom)
 
 
 def _split_ref(model: type[models.Model], name: str) -> tuple[str, Field, list[str]]:
@@ -303,8 +328,9 @@ class _Changes(Condition):
         exclude: Iterable[str] | None = None,
         exclude_auto: bool | None = None,
     ) -> None:
-        self.fields = tuple(fields)
-        self.exclude = tuple(exclude or ())
+        # Lists, as in 4.x: django-pghistory assigns ``.fields`` after construction.
+        self.fields: list[str] = list(fields)
+        self.exclude: list[str] = list(exclude or ())
         self.exclude_auto = bool(exclude_auto)
 
     def get_fields(self, model: type[models.Model]) -> list[Field]:

@@ -296,29 +296,47 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
         if table_oid is not None:
             claimed.add((table_oid, trigger.get_pgid(model)))
     for model, trigger in selected:
-        uri = trigger.get_uri(model)
-        if not _allowed(model, alias):
-            result.append(TriggerStatus(uri, Status.UNALLOWED, None, model, trigger))
-            continue
-        table_oid = oids.get(sql.quote_table(trigger.get_table(model)))
-        row = by_key.get((table_oid, trigger.get_pgid(model))) if table_oid else None
-        if row is None:
-            result.append(TriggerStatus(uri, Status.UNINSTALLED, None, model, trigger))
-            continue
-        expected = trigger.compile(model).sql
-        current = (
-            row.hash == expected.hash
-            and row.function_source == expected.function
-            and row.shape == _expected_shape(model, trigger)
-        )
-        state = Status.INSTALLED if current else Status.OUTDATED
-        result.append(TriggerStatus(uri, state, row.enabled, model, trigger, row))
+        result.append(_status_of(model, trigger, alias, oids, by_key))
     if not uris:
         for row in rows:
             if (row.table_oid, row.pgid) not in claimed:
                 uri = f"{row.schema}.{row.table}:{row.pgid}"
                 result.append(TriggerStatus(uri, Status.PRUNE, row.enabled, installed=row))
     return result
+
+
+def _status_of(
+    model: type[models.Model],
+    trigger: Trigger,
+    database: str,
+    oids: dict[str, int | None],
+    by_key: dict[tuple[int, str], InstalledTrigger],
+) -> TriggerStatus:
+    uri = trigger.get_uri(model)
+    if not _allowed(model, database):
+        return TriggerStatus(uri, Status.UNALLOWED, None, model, trigger)
+    table_oid = oids.get(sql.quote_table(trigger.get_table(model)))
+    row = by_key.get((table_oid, trigger.get_pgid(model))) if table_oid else None
+    if row is None:
+        return TriggerStatus(uri, Status.UNINSTALLED, None, model, trigger)
+    expected = trigger.compile(model).sql
+    current = (
+        row.hash == expected.hash
+        and row.function_source == expected.function
+        and row.shape == _expected_shape(model, trigger)
+    )
+    state = Status.INSTALLED if current else Status.OUTDATED
+    return TriggerStatus(uri, state, row.enabled, model, trigger, row)
+
+
+def trigger_status(
+    model: type[models.Model], trigger: Trigger, database: str | None = None
+) -> TriggerStatus:
+    """The status of ``trigger`` on ``model``, registered or not (one catalog query)."""
+    alias = _alias(database)
+    oids, rows = _read_catalog([trigger.get_table(model)], alias)
+    by_key = {(row.table_oid, row.pgid): row for row in rows}
+    return _status_of(model, trigger, alias, oids, by_key)
 
 
 _EVENT_BITS = {"INSERT": 4, "DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}

@@ -20,7 +20,8 @@ class ReadOnly(Protect):
 
     ``ReadOnly(name="frozen")`` freezes every field; ``fields=["created_at"]`` freezes only
     those, ``exclude=["notes"]`` freezes all but those. Updates that leave the fields as they
-    are go through. The error names the table, the trigger and the read-only fields.
+    are go through. The error names the table, the trigger and the read-only fields. At
+    ``level=pgtrigger.Statement`` it checks the statement's transition tables once, after it.
     """
 
     def __init__(
@@ -40,6 +41,9 @@ class ReadOnly(Protect):
         self.exclude = list(exclude or [])
         kwargs.pop("operation", None)
         super().__init__(name=name, operation=Update, level=level, **kwargs)
+
+    def _has_condition(self) -> bool:
+        return True  # the fields' change, known per model
 
     def get_condition(self, model: type[models.Model]) -> Condition:
         return AnyChange(*self.fields, exclude=self.exclude)
