@@ -160,11 +160,13 @@ def _install(
     so a no-op install reads the catalog and takes no table lock. Installed but disabled
     triggers are enabled, as re-creating them (4.x) did.
     """
+    # Pruning goes first, as before: a pruned trigger's function may bear an installed one's name.
+    pruned: list[str] = []
     statements: list[str] = []
     version = _server_version(database)
     for state in status(*uris, database=database):
         if state.status == Status.PRUNE and prune and state.installed is not None:
-            statements += _prune_sql([state.installed])
+            pruned += _prune_sql([state.installed])
         elif state.model is None or state.trigger is None:
             continue
         elif state.status == Status.OUTDATED or (
@@ -174,7 +176,7 @@ def _install(
         elif state.status == Status.INSTALLED and state.enabled is False:
             compiled = state.trigger.compile(state.model)
             statements += _enable_sql([compiled], True)
-    execute(statements, database)
+    execute(pruned + statements, database)
 
 
 def uninstall(*uris: str, database: str | None = None) -> None:
