@@ -8,8 +8,8 @@ from django.core import checks
 from django.db import models
 from django.db.models.functions import Now
 
-from pgtrigger import options, sql
-from pgtrigger.contrib import _columns
+from pgtrigger import options
+from pgtrigger.contrib import _columns, _schemas
 from pgtrigger.primitives import Before, Delete, Row
 from pgtrigger.trigger import Trigger
 
@@ -58,12 +58,18 @@ class SoftDelete(Trigger):
         return _columns.db_literal(_columns.concrete_field(model, self.field), self.value)
 
     def get_func(self, model: type[models.Model]) -> str:
-        table = sql.quote_table(self.get_table(model))
-        where = " AND ".join(f"{table}.{col} = OLD.{col}" for col in _columns.pk_columns(model))
-        return (
-            f"UPDATE {table} SET {_columns.column(model, self.field)} = "
-            f"{self.render_value(model)} WHERE {where};\n    RETURN NULL;"
-        )
+        own_table = self.get_table(model)
+        column = _columns.column(model, self.field)
+        value = self.render_value(model)
+
+        def update(refs: _schemas.Refs) -> str:
+            table = refs.table(own_table)
+            where = " AND ".join(
+                f"{table}.{col} = {refs.value(f'OLD.{col}')}" for col in _columns.pk_columns(model)
+            )
+            return f"UPDATE {table} SET {column} = {value} WHERE {where}"
+
+        return f"{_schemas.statement(own_table, update)}\n    RETURN NULL;"
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
         """E108 when the field is unknown or ``value`` is a boolean for a non-boolean field."""
