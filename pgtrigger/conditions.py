@@ -237,7 +237,8 @@ class _PseudoRowQuery(Query):
 
     def build_filter(self, filter_expr: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(filter_expr, Condition) and not isinstance(filter_expr, models.Q):
-            return WhereNode([_RawCondition(filter_expr.resolve(self.model))], connector=AND), []
+            raw: list[Any] = [_RawCondition(filter_expr.resolve(self.model))]
+            return WhereNode(raw, connector=AND), []
         if isinstance(filter_expr, tuple):
             key, value = filter_expr
             row, rest = _split_row(key)

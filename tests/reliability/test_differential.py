@@ -42,8 +42,8 @@ ORDERED = ["exact", "gt", "gte", "lt", "lte", "in", "range", "isnull", "df", "nd
 LOOKUPS = {
     "int_a": ORDERED,
     "int_b": ORDERED,
-    "txt": ORDERED + ["iexact", "startswith", "istartswith", "endswith", "contains", "icontains"],
-    "day": ORDERED + ["year", "year__gt", "month__in"],
+    "txt": [*ORDERED, "iexact", "startswith", "istartswith", "endswith", "contains", "icontains"],
+    "day": [*ORDERED, "year", "year__gt", "month__in"],
     "ref": ["exact", "in", "isnull", "df", "ndf", "id", "id__gt", "_id"],
 }
 F_LOOKUPS = ["exact", "gt", "gte", "lt", "lte", "df", "ndf"]
@@ -211,11 +211,11 @@ def test_condition_fires_for_the_rows_django_filters(tree: Any, changes: list[An
         recorder("differential", condition, negated=False).install(Record)
         recorder("differential_negated", ~condition, negated=True).install(Record)
         records = Record.objects.bulk_create(Record(**columns(old)) for old, _ in changes)
-        for record, (_, new) in zip(records, changes):
+        for record, (_, new) in zip(records, changes, strict=True):
             Record.objects.filter(pk=record.pk).update(**columns(new))
         RecordChange.objects.bulk_create(
             RecordChange(pk=record.pk, **columns(old, "old_"), **columns(new, "new_"))
-            for record, (old, new) in zip(records, changes)
+            for record, (old, new) in zip(records, changes, strict=True)
         )
         fired = {
             negated: sorted(Firing.objects.filter(negated=negated).values_list("row_id", flat=True))
