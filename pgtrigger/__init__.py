@@ -15,7 +15,6 @@ from pgtrigger.conditions import (
     AnyChange,
     AnyDontChange,
     Condition,
-    F,
     IsDistinctFrom,
     IsNotDistinctFrom,
     Q,
@@ -30,6 +29,7 @@ from pgtrigger.contrib.search_vector import UpdateSearchVector
 from pgtrigger.contrib.soft_delete import SoftDelete
 from pgtrigger.contrib.sync import SyncAggregate, SyncField
 from pgtrigger.contrib.versioning import Versioning
+from pgtrigger.expressions import F
 from pgtrigger.func import Func
 from pgtrigger.installation import (
     disable,

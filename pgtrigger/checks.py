@@ -12,6 +12,7 @@
 | pgtrigger.E008 | deferrable timing on a trigger that is not ``After`` and ``Row`` |
 | pgtrigger.E009 | an operation/level/when/referencing combination PostgreSQL refuses |
 | pgtrigger.E010 | the trigger cannot be rendered (the message says why) |
+| pgtrigger.E011 | two triggers (on different models) share a PostgreSQL function name |
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pgtrigger.primitives import (
     Update,
     UpdateOf,
 )
-from pgtrigger.trigger import MAX_NAME_LENGTH, NAME_PATTERN
+from pgtrigger.trigger import MAX_NAME_LENGTH, name_problem
 
 if TYPE_CHECKING:
     from django.db import models
@@ -71,13 +72,13 @@ def check_trigger(model: type[models.Model], trigger: Trigger) -> Iterator[check
 def _check_declaration(
     model: type[models.Model], trigger: Trigger
 ) -> Iterator[checks.CheckMessage]:
-    name = str(trigger.name or "")
-    if len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.match(name):
+    problem = name_problem(trigger.name)
+    if problem is not None:
         yield _error(
             model,
             trigger,
             6,
-            f"the name is invalid ({len(name)} characters).",
+            f"{problem}.",
             f"Use at most {MAX_NAME_LENGTH} letters, digits, '_' or '-'.",
         )
     operations = trigger.operation.operations if trigger.operation else ()
@@ -244,4 +245,20 @@ def check_triggers(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     "Give each trigger on a model its own name.",
                 )
             )
+    for pgid, entries in registry.function_name_collisions().items():
+        for model, trigger in entries:
+            if labels is None or model._meta.app_label in labels:
+                uri = trigger.get_uri(model)
+                others = ", ".join(t.get_uri(m) for m, t in entries if t.get_uri(m) != uri)
+                errors.append(
+                    _error(
+                        model,
+                        trigger,
+                        11,
+                        f'its PostgreSQL function name "{pgid}" is also that of {others}; '
+                        "installed, both triggers would run one function.",
+                        f'Rename the trigger "{trigger.name}" on one of the models (the function '
+                        "name is the trigger name and 5 hex digits of a hash of its URI).",
+                    )
+                )
     return errors

@@ -69,6 +69,15 @@ def _alias(database: str | None) -> str:
     return database or DEFAULT_DB_ALIAS
 
 
+def is_postgres(database: str | None) -> bool:
+    """Whether the alias is a PostgreSQL database: the only vendor with triggers to manage.
+
+    As in 4.x, every function here leaves other aliases (a SQLite cache next to PostgreSQL, for
+    instance) alone: statements are not sent, and ``status`` reports ``UNALLOWED``.
+    """
+    return bool(connections[_alias(database)].vendor == "postgresql")
+
+
 def _server_version(database: str) -> int:
     connection = connections[database]
     connection.ensure_connection()
@@ -78,9 +87,9 @@ def _server_version(database: str) -> int:
 def execute(statements: Iterable[str], database: str | None = None) -> None:
     """Run ``statements`` in one round trip, atomically."""
     batch = ";\n".join(statements)
-    if not batch:
-        return
     alias = _alias(database)
+    if not batch or not is_postgres(alias):
+        return
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute(batch)
 
@@ -91,6 +100,8 @@ def _allowed(model: type[models.Model], database: str) -> bool:
     Asked for the concrete model without Django's ``can_migrate`` test, so triggers on proxies
     and unmanaged models (views, third-party tables) can be installed.
     """
+    if not is_postgres(database):
+        return False
     opts = options.concrete_options(model)
     return router.allow_migrate(
         database, opts.app_label, model_name=opts.model_name, model=opts.model
@@ -143,6 +154,8 @@ def install_present(database: str | None = None) -> None:
     migrate that creates it.
     """
     alias = _alias(database)
+    if not is_postgres(alias):
+        return
     selected = _selected((), alias)
     with connections[alias].cursor() as cursor:
         oids = _resolve((t.get_table(m) for m, t in selected), cursor)
@@ -153,6 +166,7 @@ def install_present(database: str | None = None) -> None:
 def _install(
     selected: list[tuple[type[models.Model], Trigger]], database: str, *, prune: bool
 ) -> None:
+    registry.refuse_collisions(selected)
     compiled = [t.compile(m) for m, t in selected]
     statements = _prune_sql(prunable(database=database)) if prune else []
     version = _server_version(database)
@@ -202,6 +216,8 @@ def _prune_sql(triggers: Iterable[InstalledTrigger]) -> list[str]:
 
 def prunable(database: str | None = None) -> list[InstalledTrigger]:
     """Installed ``pgtrigger_*`` triggers in the search path that no registered trigger claims."""
+    if not is_postgres(database):
+        return []
     return [
         s.installed
         for s in status(database=database)
@@ -250,6 +266,8 @@ def _resolve(tables: Iterable[str], cursor: Any) -> dict[str, int | None]:
 
 def installed(tables: Iterable[str] = (), database: str | None = None) -> list[InstalledTrigger]:
     """Read every ``pgtrigger_*`` trigger of the search path (and of ``tables``) in one query."""
+    if not is_postgres(database):
+        return []
     return list(_read_catalog(tables, _alias(database))[1])
 
 
@@ -267,6 +285,8 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
     """The status of registered triggers (all when no URI is given) and of triggers to prune."""
     alias = _alias(database)
     selected = registry.registered(*uris)
+    if not is_postgres(alias):
+        return [TriggerStatus(t.get_uri(m), Status.UNALLOWED, None, m, t) for m, t in selected]
     oids, rows = _read_catalog((t.get_table(m) for m, t in selected), alias)
     by_key = {(row.table_oid, row.pgid): row for row in rows}
     claimed: set[tuple[int, str]] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from django.apps import apps as global_apps
 from django.db.models.signals import class_prepared
 
 if TYPE_CHECKING:
@@ -18,8 +19,31 @@ M = TypeVar("M", bound="type[models.Model]")
 _registry: dict[str, list[tuple[type[models.Model], Trigger]]] = {}
 
 
+class UnknownTriggerError(KeyError, ValueError):
+    """A URI that names no registered trigger, or is not ``"app_label.Model:name"``.
+
+    A ``KeyError`` as 4.x raises for an unknown URI, and a ``ValueError`` as 4.x raises for a
+    malformed one (and as earlier versions of this package raised for both).
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def in_global_apps(model: type[models.Model]) -> bool:
+    """Whether ``model`` belongs to the project's app registry (``django.apps.apps``).
+
+    Models of a private ``Apps()`` (historical migration state, models built in tests) have
+    no table of their own to install on, so, as in 4.x, their triggers are not registered.
+    """
+    return model._meta.apps is global_apps
+
+
 def add(model: type[models.Model], trigger: Trigger) -> None:
-    """Register ``trigger`` on ``model``; on an abstract model, on the models that inherit it."""
+    """Register ``trigger`` on ``model``; on an abstract model, on the models that inherit it.
+
+    Concrete models of a private app registry are skipped (see ``in_global_apps``).
+    """
     if model._meta.abstract:
         inherited = list(getattr(model._meta, "triggers", None) or [])
         if trigger not in inherited:
@@ -28,6 +52,8 @@ def add(model: type[models.Model], trigger: Trigger) -> None:
         meta = getattr(model, "Meta", None)
         if meta is not None:
             meta.triggers = inherited
+        return
+    if not in_global_apps(model):
         return
     entries = _registry.setdefault(trigger.get_uri(model), [])
     if not any(m is model and t is trigger for m, t in entries):
@@ -57,14 +83,65 @@ def register(*triggers: Trigger) -> Callable[[M], M]:
 def registered(*uris: str) -> list[tuple[type[models.Model], Trigger]]:
     """``(model, trigger)`` pairs for ``uris`` (``"app.Model:name"``), or all registered.
 
-    Raises ``ValueError`` for a URI that names no registered trigger.
+    Raises ``UnknownTriggerError`` (a ``KeyError`` and a ``ValueError``) for a URI that names
+    no registered trigger.
     """
     if not uris:
         return [entries[-1] for entries in _registry.values()]
     missing = [uri for uri in uris if uri not in _registry]
     if missing:
-        raise ValueError(f"No registered trigger with URI {', '.join(map(repr, missing))}")
+        hint = "" if all(":" in uri for uri in missing) else ' (format: "app_label.Model:name")'
+        raise UnknownTriggerError(
+            f"No registered trigger with URI {', '.join(map(repr, missing))}{hint}"
+        )
     return [_registry[uri][-1] for uri in uris]
+
+
+def function_name_collisions() -> dict[str, list[tuple[type[models.Model], Trigger]]]:
+    """Registered triggers (of different URIs) that share a PostgreSQL function name.
+
+    The name carries 5 hex digits of a hash of the URI, so two triggers with the same name on
+    different models can get the same one; installed, the second function replaces the first
+    and both triggers run it.
+    """
+    by_pgid: dict[str, list[tuple[type[models.Model], Trigger]]] = {}
+    for model, trigger in registered():
+        try:
+            pgid = trigger.get_pgid(model)
+        except Exception:  # an invalid declaration: its own check reports it
+            continue
+        by_pgid.setdefault(pgid, []).append((model, trigger))
+    return {pgid: entries for pgid, entries in by_pgid.items() if len(entries) > 1}
+
+
+class FunctionNameCollision(ValueError):
+    """Installing triggers that share a PostgreSQL function name (check pgtrigger.E011)."""
+
+
+def collision_message(pgid: str, entries: list[tuple[type[models.Model], Trigger]]) -> str:
+    uris = " and ".join(f'"{t.get_uri(m)}"' for m, t in entries)
+    return (
+        f'Triggers {uris} share the PostgreSQL function name "{pgid}", so each would run '
+        "the function of the last one installed. Rename one of them."
+    )
+
+
+def refuse_collisions(selected: list[tuple[type[models.Model], Trigger]]) -> None:
+    """Raise ``FunctionNameCollision`` when a trigger of ``selected`` shares its function name
+    with another trigger, registered or in ``selected``."""
+    claimants: dict[str, dict[str, tuple[type[models.Model], Trigger]]] = {}
+    for model, trigger in registered():
+        try:
+            pgid = trigger.get_pgid(model)
+        except Exception:  # an invalid declaration: its own check reports it
+            continue
+        claimants.setdefault(pgid, {})[trigger.get_uri(model)] = (model, trigger)
+    for model, trigger in selected:
+        claimants.setdefault(trigger.get_pgid(model), {})[trigger.get_uri(model)] = (model, trigger)
+    for model, trigger in selected:
+        pgid = trigger.get_pgid(model)
+        if len(claimants[pgid]) > 1:
+            raise FunctionNameCollision(collision_message(pgid, list(claimants[pgid].values())))
 
 
 def duplicates() -> dict[str, list[tuple[type[models.Model], Trigger]]]:

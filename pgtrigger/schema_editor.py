@@ -7,8 +7,9 @@ after it, in the same transaction. Functions are left in place.
 
 Like the autodetector integration, the mixin is composed into the schema editor class that the
 PostgreSQL backends already use (:func:`install_schema_editor`), so a schema editor customized
-by another app or backend keeps its behaviour. ``PGTRIGGER_SCHEMA_EDITOR = False`` turns the
-column type handling off; deferred installs (see ``pgtrigger.migrations.DeferredInstall``) always
+by another app or backend keeps its behaviour. ``create_model`` installs the triggers of a model
+whose table it creates outside migrations (``migrate --run-syncdb``). ``PGTRIGGER_SCHEMA_EDITOR =
+False`` turns both off; deferred installs (see ``pgtrigger.migrations.DeferredInstall``) always
 run verbatim.
 """
 
@@ -19,8 +20,8 @@ from typing import Any
 
 from django.db import connections
 
+from pgtrigger import options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
-from pgtrigger import sql
 from pgtrigger.migrations import DeferredInstall
 
 # Triggers of the table that depend on the column (WHEN condition or UPDATE OF), with what it
@@ -51,6 +52,25 @@ class TriggerSchemaEditorMixin:
             # with params=(), which would merge parameters into it.
             params = None
         return super().execute(sql, params)  # type: ignore[misc]
+
+    def create_model(self, model: Any) -> None:
+        """Create the table, then install the triggers registered on it (and on its proxies).
+
+        Only for models of the project's app registry: ``migrate --run-syncdb`` creates the
+        tables of apps without migrations that way. Migrations create historical models, whose
+        triggers their own ``AddTrigger`` operations install.
+        """
+        super().create_model(model)  # type: ignore[misc]
+        if not pgtrigger_settings.schema_editor() or not registry.in_global_apps(model):
+            return
+        selected = [
+            (m, t) for m, t in registry.registered() if options.concrete_options(m).model is model
+        ]
+        registry.refuse_collisions(selected)
+        version = int(getattr(self.connection, "pg_version", 140000))
+        for m, t in selected:
+            for statement in t.compile(m).sql.install_sql(version):
+                self.execute(statement, params=None)
 
     def _alter_field(
         self,

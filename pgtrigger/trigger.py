@@ -28,7 +28,24 @@ if TYPE_CHECKING:
 MAX_NAME_LENGTH = 47
 """Longest trigger name: ``pgtrigger_<name>_<5-char hash>`` must fit PostgreSQL's 63 bytes."""
 
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]+$")
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
+"""Characters allowed in a trigger name; use ``fullmatch`` (``$`` would accept a final newline)."""
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a trigger, or None when it can.
+
+    The rules are 4.x's: a ``str`` of at most ``MAX_NAME_LENGTH`` letters, digits, ``_`` and
+    ``-``. Longer names would be truncated by PostgreSQL, so two of them could share one
+    identifier.
+    """
+    if not isinstance(name, str) or not name:
+        return "a trigger needs a name"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"the name is {len(name)} characters long, more than {MAX_NAME_LENGTH}"
+    if not NAME_PATTERN.fullmatch(name):
+        return "the name has characters other than letters, digits, '_' and '-'"
+    return None
 
 
 def ignore_check_sql(pgid: str) -> str:
@@ -97,8 +114,12 @@ class Trigger:
 
     def validate(self) -> None:
         """Raise ``ValueError`` for a declaration that is invalid whatever the model."""
-        if not self.name:
-            raise ValueError("A trigger needs a name")
+        problem = name_problem(self.name)
+        if problem is not None:
+            raise ValueError(
+                f"Trigger name {self.name!r}: {problem}. Use at most {MAX_NAME_LENGTH} "
+                "letters, digits, '_' or '-'."
+            )
         if not isinstance(self.level, Level):
             raise ValueError(f'Trigger "{self.name}": invalid level {self.level!r}')
         if not isinstance(self.when, When):
@@ -247,8 +268,9 @@ class Trigger:
 
     # --- installation ---------------------------------------------------------------------------
     def install(self, model: type[models.Model], database: str | None = None) -> None:
-        from pgtrigger import installation
+        from pgtrigger import installation, registry
 
+        registry.refuse_collisions([(model, self)])
         installation.install_compiled([self.compile(model)], database=database)
 
     def uninstall(self, model: type[models.Model], database: str | None = None) -> None:

@@ -28,7 +28,7 @@ def test_ls_lists_every_registered_trigger_installed_and_enabled(capsys):
 
 def test_uninstall_install_cycle(capsys):
     call_command("pgtrigger", "uninstall", PROTECT)
-    assert ls(capsys, PROTECT) == {PROTECT: ["UNINSTALLED"]}
+    assert ls(capsys, PROTECT) == {PROTECT: ["UNINSTALLED", "N/A"]}
     models.ProtectedModel.objects.create().delete()  # no trigger, delete goes through
     call_command("pgtrigger", "install", PROTECT)
     assert ls(capsys, PROTECT) == {PROTECT: ["INSTALLED", "ENABLED"]}
@@ -90,7 +90,7 @@ class OnlyDefaultForAuth:
 def test_unallowed_on_routed_away_database(capsys):
     with override_settings(DATABASE_ROUTERS=[OnlyDefaultForAuth()]):
         rows = ls(capsys, "-d", "other")
-    assert rows["tests.UserProxy:protect_superuser_delete"] == ["UNALLOWED"]
+    assert rows["tests.UserProxy:protect_superuser_delete"] == ["UNALLOWED", "N/A"]
     assert rows[PROTECT] == ["INSTALLED", "ENABLED"]
 
 

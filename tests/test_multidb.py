@@ -85,7 +85,7 @@ def test_command_database_option(project):
 
 
 def ls_enabled(project: Project, *args: str) -> dict[str, tuple[str, str]]:
-    """``pgtrigger ls``: ``{uri: (status, ENABLED/DISABLED or "")}``."""
+    """``pgtrigger ls``: ``{uri: (status, ENABLED, DISABLED or N/A)}``."""
     out = project.run("pgtrigger", "--no-color", "ls", *args).stdout
     rows = [line.split() for line in out.splitlines() if line.strip()]
     return {row[-1]: (row[0], row[1] if len(row) == 3 else "") for row in rows}
@@ -96,12 +96,12 @@ def test_disable_on_one_database(project):
     project.migrate("--database", "other")
     project.run("pgtrigger", "disable", "-d", "other")
     assert ls_enabled(project, "-d", "other") == {
-        "app.Item:protect_delete": ("UNALLOWED", ""),
+        "app.Item:protect_delete": ("UNALLOWED", "N/A"),
         "reports.Report:protect_delete": ("INSTALLED", "DISABLED"),
     }
     assert ls_enabled(project) == {
         "app.Item:protect_delete": ("INSTALLED", "ENABLED"),
-        "reports.Report:protect_delete": ("UNALLOWED", ""),
+        "reports.Report:protect_delete": ("UNALLOWED", "N/A"),
     }
     # In the catalogs: disabled on "other" only.
     enabled = "SELECT tgenabled FROM pg_trigger WHERE tgname LIKE 'pgtrigger%'"
