@@ -12,6 +12,8 @@ Commands that need a fresh interpreter (``PYTHON*`` environment variables such a
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import pathlib
@@ -102,7 +104,17 @@ class ForkServer:
                 env=env,
                 text=True,
             )
+            atexit.register(self.close)
         return self._process
+
+    def close(self) -> None:
+        """Stop the server (it exits when its input closes) and reap it."""
+        if self._process is not None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=10)
+            self._process = None
 
     def _reply(self, server: subprocess.Popen[str]) -> dict:
         assert server.stdout is not None
