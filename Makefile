@@ -8,6 +8,8 @@ DJANGO ?=
 # DRIVER=psycopg2 swaps psycopg 3 for psycopg2 in that venv.
 DRIVER ?=
 BIN := $(VENV)/bin
+# setuptools' "Editable installation" notice (a warning block on every first run) is not for us.
+EDITABLE := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install -q -e
 # The install step is redone when pyproject.toml or this Makefile changes.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 TYPING_STAMP := $(VENV)/.typing-$(shell cksum pyproject.toml | cut -d' ' -f1)
@@ -19,7 +21,7 @@ TYPING_STAMP := $(VENV)/.typing-$(shell cksum pyproject.toml | cut -d' ' -f1)
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,docs,bench]' $(foreach p,$(DJANGO),'$(p)')
+	$(EDITABLE) '.[dev,docs,bench]' $(foreach p,$(DJANGO),'$(p)')
 	$(BIN)/python -m pip install -q --no-deps django-pghistory==3.9.2
 	$(if $(filter psycopg2,$(DRIVER)),$(BIN)/python -m pip install -q psycopg2-binary && \
 		$(BIN)/python -m pip uninstall -q -y psycopg psycopg-binary)
@@ -29,12 +31,13 @@ $(STAMP):
 demo: $(STAMP)
 	$(BIN)/python -m cookbook $(PAGE)
 
+# In parallel, a worker per core (ARGS="-n 3" sets the count, ARGS="-n 0" runs in one process).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto $(ARGS)
 
 # Type checkers only where linting runs: the stubs follow the newest Django.
 $(TYPING_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[typing]'
+	$(EDITABLE) '.[typing]'
 	touch $@
 
 lint: $(TYPING_STAMP)

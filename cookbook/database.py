@@ -30,11 +30,12 @@ def url() -> str:
     return server.get_uri("postgres")
 
 
-def django_databases(*aliases: str) -> dict[str, dict[str, Any]]:
-    """Django ``DATABASES`` for ``aliases``: one server, a database each."""
+def django_databases(*aliases: str, server: str | None = None) -> dict[str, dict[str, Any]]:
+    """Django ``DATABASES`` for ``aliases``: one server (``server``, else :func:`url`), a
+    database each."""
     import dj_database_url
 
-    base = dj_database_url.parse(url())
+    base = dj_database_url.parse(server or url())
     # A socket directory arrives as an option; Django expects it as HOST.
     if "host" in base.get("OPTIONS", {}):
         base["HOST"] = base["OPTIONS"].pop("host")

@@ -1,5 +1,7 @@
 """Settings for the test suite: a real PostgreSQL (``DATABASE_URL`` or an embedded server)."""
 
+import os
+
 import django
 
 from cookbook import database
@@ -22,7 +24,14 @@ INSTALLED_APPS = [
 ]
 if django.VERSION >= (5, 2):
     INSTALLED_APPS.append("tests.composite")
-DATABASES = database.django_databases("default", "other")
+# One embedded server per run: pytest-xdist workers inherit the URL of the server that the
+# controller booted (their test databases get a per-worker suffix) instead of booting their own.
+# Not DATABASE_URL: the demo and benchmark subprocesses of the tests keep their own servers.
+if not os.environ.get("DATABASE_URL") and not os.environ.get("PGTRIGGER_TEST_SERVER"):
+    os.environ["PGTRIGGER_TEST_SERVER"] = database.url()
+DATABASES = database.django_databases(
+    "default", "other", server=os.environ.get("DATABASE_URL") or os.environ["PGTRIGGER_TEST_SERVER"]
+)
 try:  # psycopg 3 only: a connection that binds parameters server-side (no multi-statements)
     import psycopg  # noqa: F401
 

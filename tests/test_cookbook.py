@@ -58,11 +58,14 @@ def test_demo_command_runs_one_page_end_to_end():
 
 
 def test_demo_command_rejects_unknown_page():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # The test run's server: no server of its own to boot (the test above boots one).
+    env["DATABASE_URL"] = os.environ.get("DATABASE_URL") or os.environ["PGTRIGGER_TEST_SERVER"]
     result = subprocess.run(
         [sys.executable, "-m", "cookbook", "nope"],
         capture_output=True,
         text=True,
         timeout=120,
-        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        env=env,
     )
     assert result.returncode != 0 and "Unknown page 'nope'" in result.stderr

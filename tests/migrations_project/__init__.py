@@ -1,8 +1,11 @@
 """A throwaway Django project for migration tests: real ``makemigrations`` and ``migrate`` runs.
 
 Each :class:`Project` lives in a temporary directory with its own database on the test server.
-Commands run in a subprocess so every run starts from a fresh app registry, exactly like
-``manage.py`` does, and the trigger registry of the test process is left alone.
+Commands run in a process of their own so every run starts from a fresh app registry, exactly
+like ``manage.py`` does, and the trigger registry of the test process is left alone: a child of
+a fork server that has already imported Django (:mod:`.forkserver`, several times faster), or a
+new interpreter when the command sets ``PYTHON*`` variables, runs in another thread's command's
+time, or ``PGTRIGGER_TEST_FORK=0`` is set.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
+
+from tests.migrations_project.forkserver import SERVER_PROCESS
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -144,15 +149,25 @@ class Project:
         env["PYTHONPATH"] = os.pathsep.join([str(self.path), str(REPO)])
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env.update(env_vars)
-        result = subprocess.run(
-            [sys.executable, "-m", "django", *args],
-            cwd=self.path,
-            env=env,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        forkable = os.environ.get("PGTRIGGER_TEST_FORK") != "0" and not any(
+            name.startswith("PYTHON") for name in env_vars
         )
+        if forkable and SERVER_PROCESS.lock.acquire(blocking=False):
+            try:
+                path = [str(self.path), str(REPO)]
+                result = SERVER_PROCESS.run(list(args), self.path, env, path, input, timeout=120)
+            finally:
+                SERVER_PROCESS.lock.release()
+        else:
+            result = subprocess.run(
+                [sys.executable, "-m", "django", *args],
+                cwd=self.path,
+                env=env,
+                input=input,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
         if check and result.returncode != 0:
             raise AssertionError(
                 f"django-admin {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
