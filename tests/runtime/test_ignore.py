@@ -26,6 +26,13 @@ def session_value(conn=connection):
         return cursor.fetchone()[0]
 
 
+def query_value(conn=connection):
+    """The setting as Django's next query sees it."""
+    with conn.cursor() as cursor:
+        cursor.execute(IGNORE_SQL)
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db
 def test_ignore_block_and_nothing_left_after_it_in_the_same_transaction():
     with blocked(), transaction.atomic():
@@ -35,7 +42,9 @@ def test_ignore_block_and_nothing_left_after_it_in_the_same_transaction():
         Guarded.objects.filter(name="a").update(name="b")
     with blocked("Cannot update rows"), transaction.atomic():
         Guarded.objects.filter(name="b").update(name="c")
-    assert session_value() == ""
+    # Leaving the block sent nothing; the next query puts the value back first, even after
+    # the savepoint rollback above undid the first putting back.
+    assert query_value() == ""
 
 
 @pytest.mark.django_db
@@ -117,8 +126,10 @@ def test_autocommit_mode_and_connection_reuse():
         Guarded.objects.create(name="autocommit 2")
         for obj in Guarded.objects.iterator(chunk_size=1):  # a WITH HOLD named cursor
             Guarded.objects.filter(pk=obj.pk).update(name=f"{obj.name}!")
-        assert session_value() != ""
-    # Restored on exit, even for SQL that bypasses Django on the same connection.
+        # Each query carried the value for its own transaction: none is left on the session,
+        # even for SQL that bypasses Django on the same connection.
+        assert query_value() != ""
+        assert session_value() == ""
     assert session_value() == ""
     with blocked():
         Guarded.objects.create(name="next request")
@@ -310,9 +321,11 @@ def test_connection_lost_inside_an_autocommit_block():
             pid = cursor.fetchone()[0]
         with connections["other"].cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        with pytest.raises(DatabaseError):  # Django's exception, from the set_config
+        with pytest.raises(DatabaseError):  # Django's exception
             Guarded.objects.create(name="lost")
-    # Leaving the block could not restore the setting: the connection was closed instead.
+    # Leaving the block sent nothing to the lost connection; Django closes it at the end of
+    # the request.
+    connection.close_if_unusable_or_obsolete()
     assert connection.connection is None
     with blocked():
         Guarded.objects.create(name="after")  # a new session, without the setting
