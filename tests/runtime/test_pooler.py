@@ -215,3 +215,26 @@ def test_schema_never_reaches_another_client(pgbouncer, tenant_tables, mode, bin
     wrong = [r for r in results["public"] if r != ["public"]]
     assert wrong == [], f"the other client saw the tenant's data {len(wrong)} times: {wrong[:3]}"
     assert leftovers(pgbouncer, binding) == [("", True)] * POOL_SIZE
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+def test_later_clients_are_protected(pgbouncer, rows, binding):
+    """After an ignoring client has gone, clients in atomic() or not run with the triggers."""
+    inside_pk, outside_pk = rows
+
+    def ignoring(round_):
+        with pgtrigger.ignore(GUARD):
+            update = Guarded.objects.filter(pk=inside_pk).update
+            return in_mode("autocommit", [lambda: update(name=f"in {round_}")])
+
+    def later(round_):
+        mode = MODES[round_ % 2]
+        return in_mode(mode, [lambda: Guarded.objects.filter(pk=outside_pk).update(name="x")])
+
+    def reading(round_):  # another client meanwhile, so both server connections take turns
+        return Guarded.objects.count()
+
+    run_clients(pgbouncer, binding, {"ignoring": ignoring, "reading": reading}, rounds=100)
+    results = run_clients(pgbouncer, binding, {"one": later, "two": later}, rounds=50)
+    went_through = [r for outcomes in results.values() for r in outcomes if isinstance(r, list)]
+    assert went_through == [], f"protected updates went through {len(went_through)} times"
