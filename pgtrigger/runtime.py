@@ -33,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ignored: contextvars.ContextVar[frozenset[tuple[str | None, str]]] = contextvars.ContextVar(
     "pgtrigger_ignored", default=frozenset()
 )
-# (database alias or None, search_path) for the active schema() blocks, innermost last.
+# (database alias or None, quoted schema) for the active schema() blocks, outermost first.
 _search_path: contextvars.ContextVar[tuple[tuple[str | None, str], ...]] = contextvars.ContextVar(
     "pgtrigger_search_path", default=()
 )
@@ -56,10 +56,10 @@ def _settings_for(
     pgids = sorted({pgid for db, pgid in ignored if db in (None, alias)})
     if pgids:
         desired.append((sql.IGNORE_SETTING, "{" + ",".join(f'"{pgid}"' for pgid in pgids) + "}"))
-    for db, path in reversed(search_path):
-        if db in (None, alias):
-            desired.append(("search_path", path))
-            break
+    # Nested blocks append their schemas, each schema once, as in 4.x.
+    schemas = dict.fromkeys(schema for db, schema in search_path if db in (None, alias))
+    if schemas:
+        desired.append(("search_path", ", ".join(schemas)))
     return tuple(sorted(desired))
 
 
@@ -203,7 +203,8 @@ def is_ignored(*uris: str) -> bool:
 class schema(_ContextDecorator):  # lower-case: the public API name from 4.x
     """Run the block with ``search_path`` set to ``schemas`` (on ``databases``, default all).
 
-    Installation, ``ls`` and queries in the block see the tables of those schemas.
+    Installation, ``ls`` and queries in the block see the tables of those schemas. A nested
+    block appends its schemas to the enclosing blocks' (those not already there), as in 4.x.
     """
 
     session = staticmethod(_session)
@@ -218,11 +219,10 @@ class schema(_ContextDecorator):  # lower-case: the public API name from 4.x
         return f"pgtrigger.schema{self.schemas!r}"
 
     def _push(self) -> contextvars.Token[Any]:
-        path = ", ".join(sql.quote_ident(s) for s in self.schemas)
         dbs: list[str | None] = list(self.databases) if self.databases else [None]
         for alias in self._aliases():
             _install_wrapper(connections[alias])
-        entries = tuple((db, path) for db in dbs)
+        entries = tuple((db, sql.quote_ident(s)) for s in self.schemas for db in dbs)
         return _search_path.set(_search_path.get() + entries)
 
     def _pop(self, token: contextvars.Token[Any]) -> None:

@@ -35,8 +35,8 @@ Statements that PostgreSQL refuses inside a transaction block (``VACUUM``,
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +64,11 @@ _UNBUNDLED = re.compile(
       | (?:create\s+(?:unique\s+)?index|drop\s+index|reindex|alter\s+table)\b[^;]*\bconcurrently\b
     )""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+# The first three letters of the statements _UNBUNDLED matches: most queries skip the regex.
+_UNBUNDLED_STARTS = frozenset(
+    {"beg", "sta", "com", "end", "rol", "abo", "sav", "rel", "pre", "set", "vac", "dis"}
+    | {"che", "alt", "cre", "dro", "rei"}
 )
 _SAVEPOINT = re.compile(
     r"""\s*(?:(savepoint)|(release)(?:\s+savepoint)?
@@ -153,13 +158,23 @@ def _set_config(name: str, value_sql: str) -> str:
     return f"set_config({sql.quote_literal(name)}, {value_sql}, true)"
 
 
+@functools.lru_cache(maxsize=256)
 def _statement(desired: Settings) -> str:
     """The ``SELECT set_config(...)`` for a query that is its own transaction."""
     return "SELECT " + ", ".join(_set_config(n, sql.quote_literal(v)) for n, v in desired)
 
 
-# Per Django connection (a thread's), the transaction our statements changed.
-_transactions: weakref.WeakKeyDictionary[Any, _Transaction] = weakref.WeakKeyDictionary()
+# The attribute of a Django connection (a thread's) holding the transaction our statements
+# changed, if any: an attribute rather than a weak dictionary, read before every query.
+_TRANSACTION = "_pgtrigger_transaction"
+
+
+def _unbundled(sql_text: Any) -> bool:
+    """Whether ``sql_text`` is sent without settings (see ``_UNBUNDLED``)."""
+    if not isinstance(sql_text, str):
+        return False
+    start = sql_text[:16].lstrip()[:3].lower()
+    return start in _UNBUNDLED_STARTS and _UNBUNDLED.match(sql_text) is not None
 
 
 def _status(raw: Any) -> int:
@@ -176,16 +191,16 @@ def execute_wrapper(current: Callable[[str], Settings]) -> Callable[..., Any]:
     def wrapper(execute: Any, sql_text: Any, params: Any, many: bool, context: Any) -> Any:
         connection = context["connection"]
         desired = current(connection.alias)
-        transaction = _transactions.get(connection)
+        transaction: _Transaction | None = getattr(connection, _TRANSACTION, None)
         if not desired and transaction is None:
             return execute(sql_text, params, many, context)
         status = _status(connection.connection)
         if status == _IDLE and transaction is not None:  # its transaction has ended
-            del _transactions[connection]
             transaction = None
+            setattr(connection, _TRANSACTION, None)
             if not desired:
                 return execute(sql_text, params, many, context)
-        if isinstance(sql_text, str) and _UNBUNDLED.match(sql_text):
+        if _unbundled(sql_text):
             match = _SAVEPOINT.match(sql_text)
             if match and transaction is not None:
                 transaction.track(match)
@@ -195,7 +210,8 @@ def execute_wrapper(current: Callable[[str], Settings]) -> Callable[..., Any]:
             own_transaction = True
         elif status in (_IDLE, _INTRANS):  # the query begins or continues a transaction
             if transaction is None:
-                transaction = _transactions[connection] = _Transaction()
+                transaction = _Transaction()
+                setattr(connection, _TRANSACTION, transaction)
             statement = transaction.changes(desired)
             own_transaction = False
         else:  # a failed transaction, where only a rollback runs
@@ -224,10 +240,7 @@ def _send(
     # One simple-protocol request: parameters are bound on the client, or there are none.
     simple = not psycopg3 or isinstance(cursor, psycopg.ClientCursor) or not params
     if simple and not named and isinstance(sql_text, str) and not (psycopg3 and many):
-        prefix = statement + "; "
-        if params is not None:  # the driver reads % as a placeholder
-            prefix = prefix.replace("%", "%%")
-        result = execute(prefix + sql_text, params, many, context)
+        result = execute(_prefix(statement, params is not None) + sql_text, params, many, context)
         if psycopg3:  # psycopg 3 shows the first result: move on to the query's
             cursor.nextset()
         return result
@@ -243,8 +256,8 @@ def _send(
     if not own_transaction:
         _run(connection, statement)
         return execute(sql_text, params, many, context)
-    _run(connection, "BEGIN; " + statement)
     try:
+        _run(connection, "BEGIN; " + statement)
         result = execute(sql_text, params, many, context)
     except BaseException:
         with contextlib.suppress(Exception):
@@ -252,6 +265,12 @@ def _send(
         raise
     _run(connection, "COMMIT")
     return result
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix(statement: str, placeholders: bool) -> str:
+    """``statement`` as a prefix of a query, ``%`` doubled where the driver reads placeholders."""
+    return (statement.replace("%", "%%") if placeholders else statement) + "; "
 
 
 def _run(connection: Any, statement: str) -> None:

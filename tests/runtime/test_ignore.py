@@ -395,3 +395,19 @@ def test_non_postgresql_aliases_are_skipped(sqlite_alias):
     assert _execute_wrapper not in sqlite.execute_wrappers
     with pgtrigger.ignore(GUARD):
         assert Guarded.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_nested_schema_blocks_append_as_in_4x():
+    def path():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('search_path')")
+            return cursor.fetchone()[0]
+
+    outside = path()
+    with pgtrigger.schema("a", "b"):
+        assert path() == '"a", "b"'
+        with pgtrigger.schema("c", "a"), pgtrigger.schema("d", databases=["other"]):
+            assert path() == '"a", "b", "c"'
+        assert path() == '"a", "b"'
+    assert path() == outside
