@@ -1,34 +1,30 @@
 """Runtime control of triggers: ``ignore``, ``schema`` and ``constraints``.
 
-``ignore`` and ``schema`` describe session settings (``pgtrigger.ignore``, ``search_path``)
-that should hold while code runs in their block. The state lives in context variables, so it
-follows the current thread or asyncio task (and ``sync_to_async`` calls) and never leaks into
-another one. A connection execute wrapper applies it: before a query that runs while a block is
-active, one separate ``SELECT set_config(...)`` statement sets the values, transaction-local
-inside a transaction and session-wide in autocommit mode; the first query after the block, or
-the block's exit, puts the previous values back.
+``ignore`` and ``schema`` describe settings (``pgtrigger.ignore``, ``search_path``) that should
+hold for the queries run in their block. The state lives in context variables, so it follows
+the current thread or asyncio task (and ``sync_to_async`` calls) and never leaks into another
+one. A connection execute wrapper (:mod:`pgtrigger.transaction_settings`) gives each query
+those settings transaction-locally, in the same round trip as the query: nothing is ever set
+for the database session, so nothing outlives the query's transaction or reaches another client
+of a transaction-pooling PgBouncer, and leaving a block sends nothing.
 
-Nothing is prepended to the user's SQL, so this works where a multi-statement query is refused
-(psycopg 3 server-side binding, ``DECLARE`` of named cursors, ``executemany``), inside
-``transaction.atomic()`` after a caught error (the settings are restored by the rollback), and
-for raw SQL.
+Non-PostgreSQL connections are skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import inspect
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
-from asgiref.sync import sync_to_async
-from django.db import DatabaseError, connections
+from django.db import connections
 from django.db.backends.signals import connection_created
 
-from pgtrigger import registry, sql
+from pgtrigger import registry, sql, transaction_settings
 from pgtrigger.primitives import Timing
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ignored: contextvars.ContextVar[frozenset[tuple[str | None, str]]] = contextvars.ContextVar(
     "pgtrigger_ignored", default=frozenset()
 )
-# (database alias or None, search_path) for the active schema() blocks, innermost last.
+# (database alias or None, quoted schema) for the active schema() blocks, outermost first.
 _search_path: contextvars.ContextVar[tuple[tuple[str | None, str], ...]] = contextvars.ContextVar(
     "pgtrigger_search_path", default=()
 )
@@ -48,102 +44,38 @@ _entered: contextvars.ContextVar[tuple[tuple[object, contextvars.Token[Any]], ..
     contextvars.ContextVar("pgtrigger_entered", default=())
 )
 
-# What each database session must get back once no block wants its settings: setting ->
-# (previous value, whether a value was set session-wide). Keyed by the driver connection, not
-# Django's connection object: a pooled session moves between Django connections (threads),
-# and its pending restores move with it.
-_saved_settings: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, bool]]] = (
-    weakref.WeakKeyDictionary()
-)
-_INERROR = 3  # libpq PQTRANS_INERROR: a failed transaction, only ROLLBACK can run
 
-
-def _desired(alias: str) -> dict[str, str]:
-    """Return the settings the current context wants on the connection ``alias``."""
-    desired = {}
-    pgids = sorted({pgid for db, pgid in _ignored.get() if db in (None, alias)})
+@functools.lru_cache(maxsize=256)
+def _settings_for(
+    alias: str,
+    ignored: frozenset[tuple[str | None, str]],
+    search_path: tuple[tuple[str | None, str], ...],
+) -> transaction_settings.Settings:
+    """The settings wanted on ``alias`` (cached: the same object for the same state)."""
+    desired = []
+    pgids = sorted({pgid for db, pgid in ignored if db in (None, alias)})
     if pgids:
-        desired[sql.IGNORE_SETTING] = "{" + ",".join(f'"{pgid}"' for pgid in pgids) + "}"
-    for db, path in reversed(_search_path.get()):
-        if db in (None, alias):
-            desired["search_path"] = path
-            break
-    return desired
+        desired.append((sql.IGNORE_SETTING, "{" + ",".join(f'"{pgid}"' for pgid in pgids) + "}"))
+    # Nested blocks append their schemas, each schema once, as in 4.x.
+    schemas = dict.fromkeys(schema for db, schema in search_path if db in (None, alias))
+    if schemas:
+        desired.append(("search_path", ", ".join(schemas)))
+    return tuple(sorted(desired))
+
+
+def _desired(alias: str) -> transaction_settings.Settings:
+    """The settings the current context wants on the connection ``alias``."""
+    ignored, search_path = _ignored.get(), _search_path.get()
+    if not ignored and not search_path:
+        return ()
+    return _settings_for(alias, ignored, search_path)
+
+
+_execute_wrapper = transaction_settings.execute_wrapper(_desired)
 
 
 def _in_transaction(connection: Any) -> bool:
     return connection.in_atomic_block or not connection.get_autocommit()
-
-
-def _aborted(connection: Any) -> bool:
-    """Return whether the driver connection is in a failed transaction."""
-    raw = connection.connection
-    info = getattr(raw, "info", None)  # psycopg 3
-    if info is not None:
-        return int(info.transaction_status) == _INERROR
-    return raw.get_transaction_status() == _INERROR  # psycopg2
-
-
-def _saved(connection: Any) -> dict[str, tuple[str, bool]]:
-    """The pending restores of ``connection``'s session (empty when it has none)."""
-    raw = connection.connection
-    return _saved_settings.get(raw, {}) if raw is not None else {}
-
-
-def _sync(connection: Any) -> None:
-    """Apply the context's settings to ``connection``, restoring those no longer wanted.
-
-    The wanted values are sent before every query, not only when they change: a rolled-back
-    savepoint or a finished transaction may have undone an earlier ``set_config``. A value set
-    session-wide is restored session-wide, even from inside a transaction.
-    """
-    saved = _saved_settings.setdefault(connection.connection, {})
-    desired = _desired(connection.alias)
-    local = _in_transaction(connection)
-    changes = {name: (value, local) for name, value in desired.items()}
-    for name, (previous, session) in saved.items():
-        if name not in desired:
-            changes[name] = (previous, local and not session)
-    if not changes:
-        return
-    names = list(changes)
-    selects = ", ".join(
-        "COALESCE(current_setting(%s, true), ''), set_config(%s, %s, %s)" for _ in names
-    )
-    params: list[Any] = []
-    for name in names:
-        value, is_local = changes[name]
-        params += [name, name, value, is_local]
-    # A plain cursor of the driver connection: never a named cursor, never Django's wrappers;
-    # errors still reach the caller as Django's exceptions.
-    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects}", params)
-        row = cursor.fetchone()
-    for i, name in enumerate(names):
-        if name in desired:
-            previous, session = saved.get(name, (row[2 * i], False))
-            saved[name] = (previous, session or not local)
-        elif local and saved[name][1] and connection.in_atomic_block:
-            # A session-wide restore inside a transaction is undone if it rolls back: keep
-            # it pending (sent again before each query) until the transaction commits.
-            connection.on_commit(functools.partial(_forget, saved, name, saved[name]))
-        else:
-            saved.pop(name, None)
-
-
-def _forget(saved: dict[str, tuple[str, bool]], name: str, entry: tuple[str, bool]) -> None:
-    """Drop a pending restore, unless a later block has replaced it meanwhile."""
-    if saved.get(name) is entry:
-        del saved[name]
-
-
-def _execute_wrapper(execute: Any, sql_text: Any, params: Any, many: bool, context: Any) -> Any:
-    connection = context["connection"]
-    if (_saved(connection) or _ignored.get() or _search_path.get()) and not (
-        _aborted(connection)  # e.g. the ROLLBACK TO SAVEPOINT after an error
-    ):
-        _sync(connection)
-    return execute(sql_text, params, many, context)
 
 
 def _install_wrapper(connection: Any) -> None:
@@ -161,24 +93,23 @@ connection_created.connect(_on_connection_created, dispatch_uid="pgtrigger-runti
 
 
 def _aliases(databases: Iterable[str] | None) -> list[str]:
-    return list(databases) if databases else list(connections)
+    """The PostgreSQL aliases among ``databases`` (default: all)."""
+    aliases = list(databases) if databases else list(connections)
+    return [alias for alias in aliases if connections[alias].vendor == "postgresql"]
 
 
-def _restore(aliases: Iterable[str]) -> None:
-    """Put back session-wide settings after a block, on connections in autocommit mode.
+@contextlib.contextmanager
+def _session(databases: Iterable[str] | None = None) -> Iterator[None]:
+    """4.x's ``ignore.session()`` / ``schema.session()``: kept so 4.x code runs unchanged.
 
-    Inside a transaction the values were transaction-local: the next query restores them, and
-    the transaction's end does in any case, even after an error. A connection on which the
-    restore fails is closed, so that its session cannot carry the settings into later queries.
+    In 4.x, leaving the outermost ``ignore()`` or ``schema()`` block inside a transaction sent
+    a statement to put the setting back, which fails in a transaction aborted by a caught
+    error; wrapping the transaction in ``session()`` put that statement off until after it.
+    Here, leaving a block sends nothing (the next query of the transaction carries the value
+    from before the block), so there is nothing to put off: ``session()`` changes nothing,
+    and never sets anything for the database session. A context manager and a decorator.
     """
-    for alias in aliases:
-        connection = connections[alias]
-        if connection.connection is None or not _saved(connection) or _in_transaction(connection):
-            continue
-        try:
-            _sync(connection)
-        except DatabaseError:
-            connection.close()
+    yield
 
 
 class _ContextDecorator:
@@ -219,13 +150,8 @@ class _ContextDecorator:
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                try:
-                    with self:
-                        return await func(*args, **kwargs)
-                finally:
-                    # The async ORM ran the queries in sync_to_async's thread, whose
-                    # connection the exit above cannot reach: restore it from that thread.
-                    await sync_to_async(_restore)(self._aliases())
+                with self:
+                    return await func(*args, **kwargs)
 
             return async_wrapper  # type: ignore[return-value]
 
@@ -245,6 +171,8 @@ class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
     those database aliases (default: all).
     """
 
+    session = staticmethod(_session)
+
     def __init__(self, *uris: str, databases: Iterable[str] | None = None) -> None:
         self.uris = uris
         self.databases = list(databases) if databases else None
@@ -262,7 +190,6 @@ class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
 
     def _pop(self, token: contextvars.Token[Any]) -> None:
         _ignored.reset(token)
-        _restore(self._aliases())
 
 
 def is_ignored(*uris: str) -> bool:
@@ -276,8 +203,11 @@ def is_ignored(*uris: str) -> bool:
 class schema(_ContextDecorator):  # lower-case: the public API name from 4.x
     """Run the block with ``search_path`` set to ``schemas`` (on ``databases``, default all).
 
-    Installation, ``ls`` and queries in the block see the tables of those schemas.
+    Installation, ``ls`` and queries in the block see the tables of those schemas. A nested
+    block appends its schemas to the enclosing blocks' (those not already there), as in 4.x.
     """
+
+    session = staticmethod(_session)
 
     def __init__(self, *schemas: str, databases: Iterable[str] | None = None) -> None:
         if not schemas:
@@ -289,16 +219,14 @@ class schema(_ContextDecorator):  # lower-case: the public API name from 4.x
         return f"pgtrigger.schema{self.schemas!r}"
 
     def _push(self) -> contextvars.Token[Any]:
-        path = ", ".join(sql.quote_ident(s) for s in self.schemas)
         dbs: list[str | None] = list(self.databases) if self.databases else [None]
         for alias in self._aliases():
             _install_wrapper(connections[alias])
-        entries = tuple((db, path) for db in dbs)
+        entries = tuple((db, sql.quote_ident(s)) for s in self.schemas for db in dbs)
         return _search_path.set(_search_path.get() + entries)
 
     def _pop(self, token: contextvars.Token[Any]) -> None:
         _search_path.reset(token)
-        _restore(self._aliases())
 
 
 def constraints(timing: Timing, *uris: str, databases: Iterable[str] | None = None) -> None:

@@ -22,6 +22,8 @@ def test_quick_benchmarks_produce_every_table():
         "Statement-level vs row-level:",
         "Installation:",
         "App-level alternatives:",
+        "ignore() and schema():",
+        "How the setting travels",
     ):
         assert title in result.stdout, result.stdout
     row_overhead = result.stdout.split("Row overhead:")[1].split("Statement-level")[0]

@@ -1,6 +1,7 @@
 """``pgtrigger.ignore`` where the well-known "prefix each query with set_config" breaks."""
 
 import asyncio
+import contextlib
 import threading
 
 import pytest
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 import pgtrigger
+from pgtrigger.runtime import _execute_wrapper
 from tests.runtime.models import Guarded, StatementGuarded
 
 GUARD = "runtime_tests.Guarded:guard"
@@ -26,6 +28,13 @@ def session_value(conn=connection):
         return cursor.fetchone()[0]
 
 
+def query_value(conn=connection):
+    """The setting as Django's next query sees it."""
+    with conn.cursor() as cursor:
+        cursor.execute(IGNORE_SQL)
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db
 def test_ignore_block_and_nothing_left_after_it_in_the_same_transaction():
     with blocked(), transaction.atomic():
@@ -35,7 +44,9 @@ def test_ignore_block_and_nothing_left_after_it_in_the_same_transaction():
         Guarded.objects.filter(name="a").update(name="b")
     with blocked("Cannot update rows"), transaction.atomic():
         Guarded.objects.filter(name="b").update(name="c")
-    assert session_value() == ""
+    # Leaving the block sent nothing; the next query puts the value back first, even after
+    # the savepoint rollback above undid the first putting back.
+    assert query_value() == ""
 
 
 @pytest.mark.django_db
@@ -117,8 +128,10 @@ def test_autocommit_mode_and_connection_reuse():
         Guarded.objects.create(name="autocommit 2")
         for obj in Guarded.objects.iterator(chunk_size=1):  # a WITH HOLD named cursor
             Guarded.objects.filter(pk=obj.pk).update(name=f"{obj.name}!")
-        assert session_value() != ""
-    # Restored on exit, even for SQL that bypasses Django on the same connection.
+        # Each query carried the value for its own transaction: none is left on the session,
+        # even for SQL that bypasses Django on the same connection.
+        assert query_value() != ""
+        assert session_value() == ""
     assert session_value() == ""
     with blocked():
         Guarded.objects.create(name="next request")
@@ -310,11 +323,91 @@ def test_connection_lost_inside_an_autocommit_block():
             pid = cursor.fetchone()[0]
         with connections["other"].cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        with pytest.raises(DatabaseError):  # Django's exception, from the set_config
+        with pytest.raises(DatabaseError):  # Django's exception
             Guarded.objects.create(name="lost")
-    # Leaving the block could not restore the setting: the connection was closed instead.
+    # Leaving the block sent nothing to the lost connection; Django closes it at the end of
+    # the request.
+    connection.close_if_unusable_or_obsolete()
     assert connection.connection is None
     with blocked():
         Guarded.objects.create(name="after")  # a new session, without the setting
     with pgtrigger.ignore(GUARD):
         assert list(Guarded.objects.values_list("name", flat=True)) == ["before"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ignore_session_from_4x():
+    """4.x's recipe for catching errors inside ignore(): wrap the transaction in session()."""
+    with pgtrigger.ignore(GUARD):
+        Guarded.objects.create(name="dup")
+    with pgtrigger.ignore.session(), transaction.atomic():
+        with pgtrigger.ignore(GUARD), contextlib.suppress(IntegrityError):
+            Guarded.objects.create(name="dup")  # no savepoint: the transaction is aborted
+        transaction.set_rollback(True)
+    # Nothing was set for the session, in the block or after it.
+    with pgtrigger.ignore.session(databases=["default"]):
+        assert session_value() == ""
+        with blocked():
+            Guarded.objects.create(name="not ignored")
+
+    @pgtrigger.ignore.session()
+    @pgtrigger.schema.session()
+    def decorated():
+        with pgtrigger.ignore(GUARD):
+            return Guarded.objects.create(name="decorated").name
+
+    assert decorated() == "decorated"
+    assert session_value() == ""
+
+
+@pytest.fixture
+def sqlite_alias(tmp_path):
+    """A connected SQLite alias next to the PostgreSQL ones, as in a mixed DATABASES."""
+    connections.settings["sqlite"] = {
+        **connections.settings["default"],
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(tmp_path / "db.sqlite3"),
+        "OPTIONS": {},
+        "TEST": {"NAME": str(tmp_path / "db.sqlite3")},
+    }
+    # This thread's connection object for the alias, outside the test case's list of databases.
+    wrapper = connections["sqlite"] = connections.create_connection("sqlite")
+    try:
+        wrapper.connect()  # not ensure_connection(), which the test case refuses for the alias
+        yield "sqlite"
+    finally:
+        wrapper.close()
+        del connections["sqlite"]
+        del connections.settings["sqlite"]
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
+def test_non_postgresql_aliases_are_skipped(sqlite_alias):
+    sqlite = connections[sqlite_alias]
+    assert sqlite.connection is not None  # connected: 4.x-era code failed here
+    with pgtrigger.ignore(GUARD), pgtrigger.schema("public"):
+        Guarded.objects.create(name="ignored")
+        with sqlite.cursor() as cursor:
+            cursor.execute("SELECT 1")  # sent as is: no set_config on SQLite
+            assert cursor.fetchone() == (1,)
+    with pgtrigger.ignore(GUARD, databases=["default", sqlite_alias]):
+        Guarded.objects.create(name="ignored too")
+    assert _execute_wrapper not in sqlite.execute_wrappers
+    with pgtrigger.ignore(GUARD):
+        assert Guarded.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_nested_schema_blocks_append_as_in_4x():
+    def path():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('search_path')")
+            return cursor.fetchone()[0]
+
+    outside = path()
+    with pgtrigger.schema("a", "b"):
+        assert path() == '"a", "b"'
+        with pgtrigger.schema("c", "a"), pgtrigger.schema("d", databases=["other"]):
+            assert path() == '"a", "b", "c"'
+        assert path() == '"a", "b"'
+    assert path() == outside

@@ -1,4 +1,4 @@
-"""Restores pending on a database session follow the session, wherever Django uses it next."""
+"""With psycopg's connection pool, a database session never keeps a block's settings."""
 
 import threading
 
@@ -15,8 +15,6 @@ pytestmark = [
     pytest.mark.skipif(django.VERSION < (5, 1), reason="connection pools are new in Django 5.1"),
     pytest.mark.django_db(transaction=True),
 ]
-
-INSERT = "INSERT INTO runtime_tests_guarded (name) VALUES ('x')"
 
 
 @pytest.fixture
@@ -54,35 +52,11 @@ def in_thread(func):
 
 
 def session_value(wrapper):
+    """The setting on the wrapper's database session, read past Django."""
+    wrapper.ensure_connection()
     with wrapper.connection.cursor() as raw:
         raw.execute(IGNORE_SQL)
         return raw.fetchone()[0]
-
-
-def leave_a_pending_restore(wrapper):
-    """The async ORM's situation: the block's exit cannot reach the connection it used."""
-    with pgtrigger.ignore(GUARD), wrapper.cursor() as cursor:
-        cursor.execute(INSERT)  # ignored
-    assert session_value(wrapper) != ""  # read past Django: the value is still set
-    wrapper.close()  # back to the pool, with the value
-
-
-def test_next_django_connection_restores_before_its_first_query(pooled):
-    in_thread(lambda: leave_a_pending_restore(pooled()))
-
-    def next_request():
-        wrapper = pooled()
-        try:
-            with (
-                pytest.raises(DatabaseError, match="Cannot insert rows"),
-                wrapper.cursor() as cursor,
-            ):
-                cursor.execute(INSERT)  # the same session, no longer ignoring
-            return session_value(wrapper)
-        finally:
-            wrapper.close()
-
-    assert in_thread(next_request) == ""
 
 
 def next_request(pooled, body):
@@ -99,24 +73,49 @@ def next_request(pooled, body):
     return in_thread(run)
 
 
-def test_restore_from_inside_a_transaction_is_session_wide(pooled):
-    in_thread(lambda: leave_a_pending_restore(pooled()))
+def refused():
+    with pytest.raises(DatabaseError, match="Cannot insert rows"):
+        Guarded.objects.create(name="refused")
+
+
+def test_a_session_handed_back_inside_a_block_carries_nothing(pooled):
+    def inside_a_block():
+        with pgtrigger.ignore(GUARD):
+            Guarded.objects.create(name="ignored")
+            # read past Django: the value was for the INSERT's own transaction only
+            assert session_value(connections["default"]) == ""
+            connections["default"].close()  # back to the pool, the block still open
+
+    assert next_request(pooled, inside_a_block) == ""
+    assert next_request(pooled, refused) == ""  # the same session, not ignoring
+
+
+def test_a_session_handed_back_after_a_transaction_carries_nothing(pooled):
+    def in_a_transaction():
+        with pgtrigger.ignore(GUARD), transaction.atomic():
+            Guarded.objects.create(name="ignored")
+            Guarded.objects.create(name="ignored too")
+
+    assert next_request(pooled, in_a_transaction) == ""
+    assert next_request(pooled, refused) == ""
+
+
+def test_a_block_spanning_pool_checkouts_prepares_each(pooled):
+    """Closing the Django connection inside a block gives the session back to the pool; the
+    session checked out next is prepared at its first query too, in a transaction or not."""
 
     def body():
-        with transaction.atomic():
-            assert Guarded.objects.count() == 1  # restores inside the transaction...
-
-    assert next_request(pooled, body) == ""  # ...for the session, not only for it
-
-
-def test_restore_undone_by_a_rollback_is_sent_again(pooled):
-    in_thread(lambda: leave_a_pending_restore(pooled()))
-
-    def body():
-        with pytest.raises(RuntimeError), transaction.atomic():
-            assert Guarded.objects.count() == 1  # restores...
-            raise RuntimeError  # ...and the rollback undoes it
-        with pytest.raises(DatabaseError, match="Cannot insert rows"):
-            Guarded.objects.create(name="y")  # restored again first
+        wrapper = connections["default"]
+        with pgtrigger.ignore(GUARD):
+            with transaction.atomic():
+                Guarded.objects.create(name="first session")
+            wrapper.close()
+            with transaction.atomic():
+                Guarded.objects.create(name="second session")
+            wrapper.close()
+            Guarded.objects.create(name="third session, autocommit")
+        refused()
 
     assert next_request(pooled, body) == ""
+    with pgtrigger.ignore(GUARD):
+        assert Guarded.objects.count() == 3
