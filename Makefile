@@ -25,6 +25,7 @@ $(STAMP):
 	$(BIN)/python -m pip install -q --no-deps django-pghistory==3.9.2
 	$(if $(filter psycopg2,$(DRIVER)),$(BIN)/python -m pip install -q psycopg2-binary && \
 		$(BIN)/python -m pip uninstall -q -y psycopg psycopg-binary)
+	scripts/ensure_pgbouncer.sh
 	rm -f $(VENV)/.installed-*
 	touch $@
 
