@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [row_overhead statement_level installation alternatives]``."""
+"""``python -m benchmarks [--quick] [row_overhead statement_level installation alternatives
+versus417]``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 
 import django
 
-BENCHMARKS = ["row_overhead", "statement_level", "installation", "alternatives"]
+BENCHMARKS = ["row_overhead", "statement_level", "installation", "alternatives", "versus417"]
 
 
 def main() -> int:
@@ -28,6 +29,7 @@ def main() -> int:
         "rounds": 3 if args.quick else 9,
         "model_counts": (3, 12) if args.quick else (30, 300),
         "app_rows": 200 if args.quick else 5_000,
+        "quick": args.quick,
     }
     original = connection.settings_dict["NAME"]
     # A name of its own: other runs (or a test suite) may share the server.
