@@ -167,7 +167,8 @@ def run(rows: int, rounds: int) -> tuple[str, bool]:
         finally:
             uninstall(trigger)
     report = timing.table(
-        f"Row overhead: {rows:,} rows, median of {rounds} rounds (ms); target <= {TARGET}x "
+        f"Row overhead: {rows:,} rows, median of {rounds} rounds (ms of {timing.clock_name()}); "
+        f"target <= {TARGET}x "
         "hand-written",
         result_rows,
         ["recipe", "statement", "no trigger", "hand-written", "pgtrigger", "ratio", "target"],

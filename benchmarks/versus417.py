@@ -261,7 +261,9 @@ def run(rows: int, rounds: int, model_counts: tuple[int, int], quick: bool) -> t
     header = ["measure", "ours", "4.17.0", "ratio ours/4.17"]
     version = f"django-pgtrigger {worker.info['version']}, Django {worker.info['django']}"
     report = timing.table(
-        f"{title}: side by side, median of {rounds} rounds ({version}, own venv and database)",
+        f"{title}: side by side, median of {rounds} rounds ({version}, own venv and "
+        f"database); bulk statements: {timing.clock_name()}, install and ignore(): wall-clock "
+        "time as the application sees it",
         result,
         header,
     )
