@@ -49,5 +49,16 @@ lint: $(TYPING_STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks $(ARGS)
+# django-pgtrigger 4.17.0 from the package index, compared side by side by benchmarks.versus417:
+# its own venv (both import as pgtrigger), on the Django release of $(VENV).
+VENV417 ?= .venv-pgtrigger417
+STAMP417 := $(VENV417)/.installed-4.17.0
+
+$(STAMP417): $(STAMP)
+	$(PYTHON) -m venv $(VENV417)
+	$(VENV417)/bin/python -m pip install -q django-pgtrigger==4.17.0 'psycopg[binary]' \
+		"django==$$($(BIN)/python -c 'import django; print(django.__version__)')"
+	touch $@
+
+bench: $(STAMP) $(STAMP417)
+	PGTRIGGER417_PYTHON=$(VENV417)/bin/python $(BIN)/python -m benchmarks $(ARGS)

@@ -1,5 +1,5 @@
 """``python -m benchmarks [--quick] [row_overhead statement_level installation alternatives
-ignoring]``."""
+ignoring versus417]``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ import sys
 
 import django
 
-BENCHMARKS = ["row_overhead", "statement_level", "installation", "alternatives", "ignoring"]
+BENCHMARKS = [
+    "row_overhead",
+    "statement_level",
+    "installation",
+    "alternatives",
+    "ignoring",
+    "versus417",
+]
 
 
 def main() -> int:
@@ -30,6 +37,7 @@ def main() -> int:
         "model_counts": (3, 12) if args.quick else (30, 300),
         "app_rows": 200 if args.quick else 5_000,
         "queries": 300 if args.quick else 3_000,
+        "quick": args.quick,
     }
     original = connection.settings_dict["NAME"]
     # A name of its own: other runs (or a test suite) may share the server.

@@ -4,6 +4,8 @@ and with the pgtrigger recipe. Triggers are installed by the benchmarks themselv
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
+import pgtrigger
+
 
 class _Row(models.Model):
     status = models.CharField(max_length=16, default="draft")
@@ -46,6 +48,15 @@ def fill(tables: list[type[_Row]], rows: int) -> None:
                 [rows],
             )
             cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+class IgnoreRow(models.Model):
+    """A protected row updated under ``pgtrigger.ignore()`` (benchmarks.versus417)."""
+
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        triggers = [pgtrigger.Protect(name="protect_updates", operation=pgtrigger.Update)]
 
 
 class Change(models.Model):

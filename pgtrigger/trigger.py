@@ -221,10 +221,11 @@ class Trigger:
     def render_when_clause(self, model: type[models.Model]) -> str:
         if self.when == InsteadOf:
             return ""
-        parts = [ignore_check_sql(self.get_pgid(model))]
+        # The condition comes first: PostgreSQL evaluates AND from left to right and stops at
+        # the first false operand, so rows the condition rules out never pay the ignore check.
         condition = self.render_condition(model)
-        if condition:
-            parts.append(condition)
+        parts = [condition] if condition else []
+        parts.append(ignore_check_sql(self.get_pgid(model)))
         return "WHEN (" + " AND ".join(f"({part})" for part in parts) + ")"
 
     def get_referencing(self, model: type[models.Model]) -> Referencing | None:

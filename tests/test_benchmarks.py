@@ -24,6 +24,7 @@ def test_quick_benchmarks_produce_every_table():
         "App-level alternatives:",
         "ignore() and schema():",
         "How the setting travels",
+        "Versus django-pgtrigger 4.17.0",
     ):
         assert title in result.stdout, result.stdout
     row_overhead = result.stdout.split("Row overhead:")[1].split("Statement-level")[0]
@@ -40,3 +41,15 @@ def test_quick_benchmarks_produce_every_table():
         assert f"\n{recipe} " in row_overhead, row_overhead
     # Round trips are counted, not timed: they must not grow with the number of triggers.
     assert "NO " not in result.stdout.split("Installation:")[1].split("App-level")[0]
+    # `make bench` installs 4.17.0 in .venv-pgtrigger417; offline, quick mode says it skipped.
+    versus = result.stdout.split("Versus django-pgtrigger 4.17.0")[1]
+    if "skipped in quick mode" not in versus:
+        for measure in (
+            "FSM, valid transition",
+            "version bump",
+            "SoftDelete",
+            "Protect",
+            "install",
+            "ignore()",
+        ):
+            assert measure in versus, versus

@@ -282,11 +282,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_active_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_active_deletes_1f2c4\"') = 0) AND (OLD.\"is_active\")) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_1f2c4\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"is_active\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_active_deletes_1f2c4\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_1f2c4\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_active_deletes\"';\nEND;\n",
-                    hash="a09367fa4dee2a98f4728434695723d38fc45788",
+                    hash="112c8e294c22dbe2196b2acee8d3b8c798a57fcf",
                     pgid="pgtrigger_protect_active_deletes_1f2c4",
                     table="cookbook_account",
                 ),
@@ -378,11 +378,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_signature",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_signature_7f754"\') = 0) AND (OLD."signed_by" IS DISTINCT FROM NEW."signed_by")) EXECUTE FUNCTION "pgtrigger_read_only_signature_7f754"()',
+                    body='FOR EACH ROW WHEN ((OLD."signed_by" IS DISTINCT FROM NEW."signed_by") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_signature_7f754"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_signature_7f754"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_signature\"; read-only fields: signed_by';\nEND;\n",
-                    hash="8f1eb9b2c36b364cfe49090784d6ba08e2420a51",
+                    hash="87891f54a2f237a0891894da6fe2d4755cf88ea5",
                     pgid="pgtrigger_read_only_signature_7f754",
                     table="cookbook_contract",
                 ),
@@ -483,11 +483,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="order_status",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_order_status_a9bfc"\') = 0) AND (OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'cart\' AND NEW."status" IS NOT DISTINCT FROM \'paid\') OR (OLD."status" IS NOT DISTINCT FROM \'paid\' AND NEW."status" IS NOT DISTINCT FROM \'shipped\') OR (NEW."status" IS NOT DISTINCT FROM \'cancelled\')))) EXECUTE FUNCTION "pgtrigger_order_status_a9bfc"()',
+                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'cart\' AND NEW."status" IS NOT DISTINCT FROM \'paid\') OR (OLD."status" IS NOT DISTINCT FROM \'paid\' AND NEW."status" IS NOT DISTINCT FROM \'shipped\') OR (NEW."status" IS NOT DISTINCT FROM \'cancelled\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_order_status_a9bfc"\') = 0)) EXECUTE FUNCTION "pgtrigger_order_status_a9bfc"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'order_status', '''cart'' -> ''paid'', ''paid'' -> ''shipped'', * -> ''cancelled''';\nEND;\n",
-                    hash="a57984fa32dde17950ef07b7ee052c22b0cdb7d1",
+                    hash="8ef232c99b373c34bf5b3c29b733eeefd681bf0b",
                     pgid="pgtrigger_order_status_a9bfc",
                     table="cookbook_order",
                 ),
@@ -498,11 +498,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_49207\"') = 0) AND (OLD.* IS DISTINCT FROM NEW.*)) EXECUTE FUNCTION \"pgtrigger_versioning_49207\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_49207\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_49207\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    RETURN NEW;\nEND;\n',
-                    hash="5e42d479ed0ca61c853b852df7afbb0c94e6714f",
+                    hash="4b09d2679d3514173bc3f05a6600bae095509f48",
                     pgid="pgtrigger_versioning_49207",
                     table="cookbook_page",
                 ),
@@ -513,11 +513,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="freeze_published",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_freeze_published_47797\"') = 0) AND ((OLD.\"status\" = 'published' AND NOT (NEW.\"status\" = 'archived')))) EXECUTE FUNCTION \"pgtrigger_freeze_published_47797\"()",
+                    body="FOR EACH ROW WHEN (((OLD.\"status\" = 'published' AND NOT (NEW.\"status\" = 'archived'))) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_freeze_published_47797\"') = 0)) EXECUTE FUNCTION \"pgtrigger_freeze_published_47797\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"freeze_published\"';\nEND;\n",
-                    hash="92dd9f22c72acdc6b5afbe1e2b0b8fe1a7c5c6ad",
+                    hash="1186e8b04c85f79d74abe74a96d340a1daeb261d",
                     pgid="pgtrigger_freeze_published_47797",
                     table="cookbook_post",
                 ),
@@ -543,11 +543,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_redundant_updates",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_protect_redundant_updates_c77b1"\') = 0) AND (OLD."id" IS NOT DISTINCT FROM NEW."id" AND OLD."key" IS NOT DISTINCT FROM NEW."key" AND OLD."value" IS NOT DISTINCT FROM NEW."value")) EXECUTE FUNCTION "pgtrigger_protect_redundant_updates_c77b1"()',
+                    body='FOR EACH ROW WHEN ((OLD."id" IS NOT DISTINCT FROM NEW."id" AND OLD."key" IS NOT DISTINCT FROM NEW."key" AND OLD."value" IS NOT DISTINCT FROM NEW."value") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_protect_redundant_updates_c77b1"\') = 0)) EXECUTE FUNCTION "pgtrigger_protect_redundant_updates_c77b1"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_redundant_updates\"';\nEND;\n",
-                    hash="40f04e19b28f43b7f9a622d910c679c747fd6d47",
+                    hash="3f7e49509071d97f6898d5c7ddf6369d1fff2acc",
                     pgid="pgtrigger_protect_redundant_updates_c77b1",
                     table="cookbook_setting",
                 ),

@@ -69,6 +69,22 @@ def test_conditional_protect_and_truncate(install):
         cursor.execute("TRUNCATE contrib_tests_conditionallyprotected")
 
 
+def test_conditional_protect_checks_its_condition_before_the_ignore_check():
+    """Rows the condition rules out stop at the condition (AND stops at its first false
+    operand), never paying for the ignore check; an ignored trigger still lets a row through."""
+    trigger = models.ConditionallyProtected._meta.triggers[0]
+    body = trigger.compile(models.ConditionallyProtected).sql.body
+    condition = trigger.render_condition(models.ConditionallyProtected)
+    assert f"WHEN (({condition}) AND (strpos(" in body, body
+    active = models.ConditionallyProtected.objects.create(is_active=True)
+    with pgtrigger.ignore("contrib_tests.ConditionallyProtected:protect_active_deletes"):
+        active.delete()
+    assert not models.ConditionallyProtected.objects.filter(pk=active.pk).exists()
+    active = models.ConditionallyProtected.objects.create(is_active=True)
+    with fails("Cannot delete rows"):
+        active.delete()
+
+
 # --- ReadOnly -------------------------------------------------------------------------------
 def test_read_only_whole_row_except_excluded():
     row = models.FrozenRow.objects.create(name="a")

@@ -117,11 +117,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_created_at",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_protect_created_at_ebede"\') = 0) AND (OLD."created_at" IS DISTINCT FROM (NEW."created_at"))) EXECUTE FUNCTION "pgtrigger_protect_created_at_ebede"()',
+                    body='FOR EACH ROW WHEN ((OLD."created_at" IS DISTINCT FROM (NEW."created_at")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_protect_created_at_ebede"\') = 0)) EXECUTE FUNCTION "pgtrigger_protect_created_at_ebede"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'created_at is read-only';\nEND;\n",
-                    hash="8f22178c7bb5c1a838c80d1c323e82ffccc7f81a",
+                    hash="aa47df5b028b33d7013fa86821878ffa4c49059d",
                     pgid="pgtrigger_protect_created_at_ebede",
                     table="tests_article",
                 ),
@@ -147,11 +147,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="log_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_log_update_0772f"\') = 0) AND (OLD."name" IS DISTINCT FROM NEW."name")) EXECUTE FUNCTION "pgtrigger_log_update_0772f"()',
+                    body='FOR EACH ROW WHEN ((OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_log_update_0772f"\') = 0)) EXECUTE FUNCTION "pgtrigger_log_update_0772f"()',
                     constraint=False,
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO tests_logentry (level, old_field, new_field) VALUES (\'ROW\', OLD."name", NEW."name"); RETURN NULL;\nEND;\n',
-                    hash="f16467aa551e580e7536ac53ff11d79c6b373a81",
+                    hash="910b6ce359fde8abdef5e64444ea056607dcb059",
                     pgid="pgtrigger_log_update_0772f",
                     table="tests_registered",
                 ),
@@ -177,11 +177,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_superuser_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_superuser_delete_fa66f\"') = 0) AND (OLD.\"is_superuser\")) EXECUTE FUNCTION \"pgtrigger_protect_superuser_delete_fa66f\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"is_superuser\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_superuser_delete_fa66f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_superuser_delete_fa66f\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'superusers cannot be deleted';\nEND;\n",
-                    hash="e038b8d9af2c5050017a271ddb19ae9725b742d9",
+                    hash="9261c35ad5aff0094edad1e53a15bf118b620c76",
                     pgid="pgtrigger_protect_superuser_delete_fa66f",
                     table="auth_user",
                 ),

@@ -329,11 +329,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_active_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_active_deletes_246c4\"') = 0) AND (OLD.\"is_active\")) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_246c4\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"is_active\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_active_deletes_246c4\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_246c4\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_active_deletes\"';\nEND;\n",
-                    hash="e183ed8236f95508f33f0ba9914666484a5e32d8",
+                    hash="3619e72128493201edc089e6d20c72eb4588d564",
                     pgid="pgtrigger_protect_active_deletes_246c4",
                     table="contrib_tests_conditionallyprotected",
                 ),
@@ -344,11 +344,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="status_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_status_fsm_fee54"\') = 0) AND (OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'published\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\') OR (NEW."status" IS NOT DISTINCT FROM \'cancelled\')))) EXECUTE FUNCTION "pgtrigger_status_fsm_fee54"()',
+                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'published\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\') OR (NEW."status" IS NOT DISTINCT FROM \'cancelled\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_status_fsm_fee54"\') = 0)) EXECUTE FUNCTION "pgtrigger_status_fsm_fee54"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'status_fsm', '''draft'' -> ''published'', ''published'' -> ''archived'', * -> ''cancelled''';\nEND;\n",
-                    hash="22bb089bf15ed41fb0e8c6576c229fbabf98f9c5",
+                    hash="808816c8ae60c627a67cf8c649dc75cf171e76a0",
                     pgid="pgtrigger_status_fsm_fee54",
                     table="contrib_tests_document",
                 ),
@@ -359,11 +359,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_created_by",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_created_by_606ce"\') = 0) AND (OLD."created_by" IS DISTINCT FROM NEW."created_by")) EXECUTE FUNCTION "pgtrigger_read_only_created_by_606ce"()',
+                    body='FOR EACH ROW WHEN ((OLD."created_by" IS DISTINCT FROM NEW."created_by") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_created_by_606ce"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_created_by_606ce"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_created_by\"; read-only fields: created_by';\nEND;\n",
-                    hash="51061a78453ced2a1815f48754d36e422f5e1246",
+                    hash="ab10d96b37313e1b76e576157777b32c87aa67fa",
                     pgid="pgtrigger_read_only_created_by_606ce",
                     table="contrib_tests_frozenfield",
                 ),
@@ -374,11 +374,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_19c6e"\') = 0) AND (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name")) EXECUTE FUNCTION "pgtrigger_read_only_19c6e"()',
+                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_19c6e"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_19c6e"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only\"; read-only fields: id, name';\nEND;\n",
-                    hash="73564120147e72d887411d2c296c382ccbb18ee6",
+                    hash="041893b6ddeba58ca61cf5b3959e9306f660d5dd",
                     pgid="pgtrigger_read_only_19c6e",
                     table="contrib_tests_frozenrow",
                 ),
@@ -619,11 +619,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_a37f2\"') = 0) AND (OLD.* IS DISTINCT FROM NEW.*)) EXECUTE FUNCTION \"pgtrigger_versioning_a37f2\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_a37f2\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_a37f2\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    RETURN NEW;\nEND;\n',
-                    hash="564f76ec7fc616585b6b57d80feb5d3ff1dbcd53",
+                    hash="0da93a1bd87786d2528036240505fcf75b5d47ab",
                     pgid="pgtrigger_versioning_a37f2",
                     table="contrib_tests_versioned",
                 ),

@@ -173,11 +173,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_all",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_all_335c8"\') = 0) AND (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."amount" IS DISTINCT FROM NEW."amount")) EXECUTE FUNCTION "pgtrigger_read_only_all_335c8"()',
+                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."amount" IS DISTINCT FROM NEW."amount") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_all_335c8"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_all_335c8"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_all\"; read-only fields: id, name, amount';\nEND;\n",
-                    hash="6e985f1fd1a879ea31a43df04ee27ef8fa5bb62f",
+                    hash="cce5095bf545c236bfe2bc446f8eadff74fb31ab",
                     pgid="pgtrigger_read_only_all_335c8",
                     table="contrib_tests_frozenall",
                 ),
@@ -188,11 +188,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="gated_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_gated_fsm_14ee4"\') = 0) AND ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'published\'))) AND (OLD."locked"))) EXECUTE FUNCTION "pgtrigger_gated_fsm_14ee4"()',
+                    body='FOR EACH ROW WHEN (((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'published\'))) AND (OLD."locked")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_gated_fsm_14ee4"\') = 0)) EXECUTE FUNCTION "pgtrigger_gated_fsm_14ee4"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'gated_fsm', '''draft'' -> ''published''';\nEND;\n",
-                    hash="c2ccecfad7bdd3b665e1218e87572a8c7655c808",
+                    hash="52178985d2a37428206fcf9e48c1c887aa1bb1d5",
                     pgid="pgtrigger_gated_fsm_14ee4",
                     table="contrib_tests_gateddocument",
                 ),
@@ -203,11 +203,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="stage_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_stage_fsm_3be08"\') = 0) AND (OLD."stage" IS DISTINCT FROM NEW."stage" AND NOT ((OLD."stage" IS NOT DISTINCT FROM 1 AND NEW."stage" IS NOT DISTINCT FROM 2) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 3) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 4)))) EXECUTE FUNCTION "pgtrigger_stage_fsm_3be08"()',
+                    body='FOR EACH ROW WHEN ((OLD."stage" IS DISTINCT FROM NEW."stage" AND NOT ((OLD."stage" IS NOT DISTINCT FROM 1 AND NEW."stage" IS NOT DISTINCT FROM 2) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 3) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 4))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_stage_fsm_3be08"\') = 0)) EXECUTE FUNCTION "pgtrigger_stage_fsm_3be08"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'stage', quote_nullable(OLD.\"stage\"::text), quote_nullable(NEW.\"stage\"::text), TG_TABLE_NAME, 'stage_fsm', '1 -> 2, 2 -> 3, 2 -> 4';\nEND;\n",
-                    hash="4224b0dd77d1f80771ed2e0a58662c7b00e1283a",
+                    hash="b53b027f75a77a2d4d72654ed025e92dd70bf7b7",
                     pgid="pgtrigger_stage_fsm_3be08",
                     table="contrib_tests_job",
                 ),
@@ -233,11 +233,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="open_draft_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_open_draft_fsm_4a00c"\') = 0) AND (OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\')))) EXECUTE FUNCTION "pgtrigger_open_draft_fsm_4a00c"()',
+                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_open_draft_fsm_4a00c"\') = 0)) EXECUTE FUNCTION "pgtrigger_open_draft_fsm_4a00c"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'open_draft_fsm', '''draft'' -> *, ''published'' -> ''archived''';\nEND;\n",
-                    hash="7882137284b104f629d62e299e35b36610cca324",
+                    hash="8994e0030f33fe610855098b9ac1425cde62e05c",
                     pgid="pgtrigger_open_draft_fsm_4a00c",
                     table="contrib_tests_opendraft",
                 ),

@@ -52,11 +52,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="author_changed_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_author_changed_update_6a176"\') = 0) AND (OLD."author_id" IS DISTINCT FROM (NEW."author_id"))) EXECUTE FUNCTION "pgtrigger_author_changed_update_6a176"()',
+                    body='FOR EACH ROW WHEN ((OLD."author_id" IS DISTINCT FROM (NEW."author_id")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_author_changed_update_6a176"\') = 0)) EXECUTE FUNCTION "pgtrigger_author_changed_update_6a176"()',
                     constraint=False,
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (OLD."author_id", OLD."id", _pgh_attach_context(), NOW(), \'author_changed\', OLD."id", OLD."status", OLD."title"); RETURN NULL;\nEND;\n',
-                    hash="4cdd34c68980dea2ba80542460950f85b28b6bc8",
+                    hash="ee6502b9f4d91a0b759d7c0f44b9a2f888909db1",
                     pgid="pgtrigger_author_changed_update_6a176",
                     table="pghistory_app_book",
                 ),
@@ -97,11 +97,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="update_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_update_update_196a5"\') = 0) AND (OLD."id" IS DISTINCT FROM NEW."id" OR OLD."title" IS DISTINCT FROM NEW."title" OR OLD."status" IS DISTINCT FROM NEW."status" OR OLD."author_id" IS DISTINCT FROM NEW."author_id")) EXECUTE FUNCTION "pgtrigger_update_update_196a5"()',
+                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."title" IS DISTINCT FROM NEW."title" OR OLD."status" IS DISTINCT FROM NEW."status" OR OLD."author_id" IS DISTINCT FROM NEW."author_id") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_update_update_196a5"\') = 0)) EXECUTE FUNCTION "pgtrigger_update_update_196a5"()',
                     constraint=False,
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n',
-                    hash="ab42e5c123b65d155c498f18ca8c9612f3683a3a",
+                    hash="daca8cd7a268275374af1d0d1b6dc15207694041",
                     pgid="pgtrigger_update_update_196a5",
                     table="pghistory_app_book",
                 ),

@@ -99,11 +99,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="account_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_account_fsm_0d05e"\') = 0) AND (OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'open\' AND NEW."status" IS NOT DISTINCT FROM \'frozen\') OR (OLD."status" IS NOT DISTINCT FROM \'frozen\' AND NEW."status" IS NOT DISTINCT FROM \'open\') OR (OLD."status" IS NOT DISTINCT FROM \'open\' AND NEW."status" IS NOT DISTINCT FROM \'closed\') OR (OLD."status" IS NOT DISTINCT FROM \'frozen\' AND NEW."status" IS NOT DISTINCT FROM \'closed\')))) EXECUTE FUNCTION "pgtrigger_account_fsm_0d05e"()',
+                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'open\' AND NEW."status" IS NOT DISTINCT FROM \'frozen\') OR (OLD."status" IS NOT DISTINCT FROM \'frozen\' AND NEW."status" IS NOT DISTINCT FROM \'open\') OR (OLD."status" IS NOT DISTINCT FROM \'open\' AND NEW."status" IS NOT DISTINCT FROM \'closed\') OR (OLD."status" IS NOT DISTINCT FROM \'frozen\' AND NEW."status" IS NOT DISTINCT FROM \'closed\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_account_fsm_0d05e"\') = 0)) EXECUTE FUNCTION "pgtrigger_account_fsm_0d05e"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'account_fsm', '''open'' -> ''frozen'', ''frozen'' -> ''open'', ''open'' -> ''closed'', ''frozen'' -> ''closed''';\nEND;\n",
-                    hash="b8668e897abc9d589d5f6d92534046128f02b84d",
+                    hash="85c817b636e7a54b8dfb0d237eaac951b3cf5d78",
                     pgid="pgtrigger_account_fsm_0d05e",
                     table="reliability_tests_account",
                 ),
@@ -129,11 +129,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_fsm_c6762\"') = 0) AND (OLD.\"from\" IS DISTINCT FROM NEW.\"from\" AND NOT ((OLD.\"from\" IS NOT DISTINCT FROM 'new' AND NEW.\"from\" IS NOT DISTINCT FROM 'it''s done') OR (NEW.\"from\" IS NOT DISTINCT FROM '☃')))) EXECUTE FUNCTION \"pgtrigger_fsm_c6762\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"from\" IS DISTINCT FROM NEW.\"from\" AND NOT ((OLD.\"from\" IS NOT DISTINCT FROM 'new' AND NEW.\"from\" IS NOT DISTINCT FROM 'it''s done') OR (NEW.\"from\" IS NOT DISTINCT FROM '☃'))) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_fsm_c6762\"') = 0)) EXECUTE FUNCTION \"pgtrigger_fsm_c6762\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"from\"::text), quote_nullable(NEW.\"from\"::text), TG_TABLE_NAME, 'fsm', '''new'' -> \"it''s done\", * -> ''☃''';\nEND;\n",
-                    hash="2ec5d9bb767801bf3bbd98644febe75c5ffec800",
+                    hash="56e6cd43589a22ab7833f4cfc4aca21ca3d0fc06",
                     pgid="pgtrigger_fsm_c6762",
                     table="reliability tests; 'hostile' ☃",
                 ),
@@ -144,11 +144,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect-hostile_values",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect-hostile_values_2ee6e\"') = 0) AND ((OLD.\"order; DROP TABLE x; --\" = '''; DROP TABLE x; --' OR NEW.\"ünïcødé 'quoted'\"::text LIKE E'%$$ \\\\\\\\ \\\\%\\\\_%'))) EXECUTE FUNCTION \"pgtrigger_protect-hostile_values_2ee6e\"()",
+                    body="FOR EACH ROW WHEN (((OLD.\"order; DROP TABLE x; --\" = '''; DROP TABLE x; --' OR NEW.\"ünïcødé 'quoted'\"::text LIKE E'%$$ \\\\\\\\ \\\\%\\\\_%')) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect-hostile_values_2ee6e\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect-hostile_values_2ee6e\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect-hostile_values\"';\nEND;\n",
-                    hash="fa4bd668ec9b1b5d3cb7f543b7c57392a0a6fadd",
+                    hash="4aacfa21ddb4737629979c81ddd04ad682a5bbd6",
                     pgid="pgtrigger_protect-hostile_values_2ee6e",
                     table="reliability tests; 'hostile' ☃",
                 ),
@@ -159,11 +159,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_read_only_7c746\"') = 0) AND (OLD.\"ünïcødé 'quoted'\" IS DISTINCT FROM NEW.\"ünïcødé 'quoted'\")) EXECUTE FUNCTION \"pgtrigger_read_only_7c746\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"ünïcødé 'quoted'\" IS DISTINCT FROM NEW.\"ünïcødé 'quoted'\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_read_only_7c746\"') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_7c746\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only\"; read-only fields: unicode';\nEND;\n",
-                    hash="f9fa71cb43a92b9d5b6361c7ada7ef8e7fa92ce8",
+                    hash="20136b95d8a37bd87fb9f0c733ab77ec32b09192",
                     pgid="pgtrigger_read_only_7c746",
                     table="reliability tests; 'hostile' ☃",
                 ),
