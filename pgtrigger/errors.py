@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
@@ -147,7 +147,7 @@ class as_validation_error(contextlib.ContextDecorator):
     def __enter__(self) -> as_validation_error:
         return self
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
         if not isinstance(exc, DatabaseError):
             return False
         found = refusal(exc)

@@ -321,3 +321,52 @@ def test_inside_atomic_the_transaction_is_broken_without_a_savepoint():
         with pytest.raises(DatabaseError):  # aborted transaction (or Django's own guard)
             models.ProtectedDelete.objects.count()
         raise ValidationError("leave the block")
+
+
+# --- migrations -----------------------------------------------------------------------------------
+ITEM = """
+from django.db import models
+import pgtrigger
+
+
+class Item(models.Model):
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(
+                name="protect_delete", operation=pgtrigger.Delete, message={message!r}
+            )
+        ]
+"""
+
+
+@pytest.mark.django_db(False)
+def test_makemigrations_detects_a_changed_message(tmp_path):
+    """The message is part of the trigger's SQL: changing it is an ``AlterTrigger``."""
+    psycopg = pytest.importorskip("psycopg")  # the project harness speaks psycopg 3
+    from tests.migrations_project import Project
+
+    def refusal_in_db():
+        with pytest.raises(psycopg.Error) as info:
+            project.sql("DELETE FROM app_item")
+        diag = info.value.diag
+        return info.value.sqlstate, diag.message_primary, diag.message_detail
+
+    project = Project(tmp_path)
+    try:
+        project.models(ITEM.format(message="Items are kept"))
+        project.makemigrations("app")
+        project.migrate()
+        project.sql("INSERT INTO app_item (name) VALUES ('a')")
+        assert refusal_in_db() == ("PGT01", "Items are kept", "trigger: app.Item:protect_delete")
+
+        project.models(ITEM.format(message="Items aren't deleted, they're archived"))
+        project.makemigrations("app", "--name", "message")
+        assert project.operations("0002_message") == ["AlterTrigger"]
+        project.migrate()
+        assert refusal_in_db()[1] == "Items aren't deleted, they're archived"
+        result = project.run("makemigrations", "--check", "--dry-run", check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        project.drop()
