@@ -72,7 +72,8 @@ def _driver_error(exc: BaseException) -> Any:
         seen.add(id(current))
         if getattr(current, "diag", None) is not None:
             return current
-        current = current.__cause__ or current.__context__
+        # __cause__ only: an error raised while handling a refusal is not that refusal.
+        current = current.__cause__
     return None
 
 

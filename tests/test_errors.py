@@ -140,6 +140,16 @@ def test_other_errors_are_not_refusals():
                 cursor.execute(f"DO $$ BEGIN RAISE EXCEPTION 'mine'{using}; END $$")
         assert errors.refusal(info.value) is None
     assert errors.refusal(ValueError("not a database error")) is None
+    # An error raised while handling a refusal is not that refusal.
+    refusal_exc = refused(lambda: obj.delete())
+    try:
+        try:
+            raise refusal_exc
+        except DatabaseError:
+            raise ValueError("handled") from None
+    except ValueError as handled:
+        assert handled.__context__ is refusal_exc
+        assert errors.refusal(handled) is None
 
 
 def test_uri_and_hint_are_escaped_literals():
