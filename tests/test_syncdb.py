@@ -74,8 +74,10 @@ def test_run_syncdb_installs_triggers_once(tmp_path, projects):
         assert f"('{name}', 1)" in out, out  # each trigger created exactly once
     assert len(project.triggers("app_item")) == 1  # by the AddTrigger of its migration
     assert len(project.triggers("plain_thing")) == 2  # Thing's own and its proxy's
-    with pytest.raises(psycopg.errors.RaiseException):
+    with pytest.raises(psycopg.Error) as info:
         project.sql("INSERT INTO plain_thing (name) VALUES ('a')")
+    assert info.value.sqlstate == "PGT01"  # Protect's refusal
+    assert info.value.diag.message_detail == "trigger: plain.ThingProxy:no_insert"
     assert project.ls() == {
         "app.Item:protect_delete": "INSTALLED",
         "plain.Thing:protect_delete": "INSTALLED",

@@ -8,9 +8,9 @@ from typing import Any
 from django.core import checks
 from django.db import models
 
-from pgtrigger import options, sql
+from pgtrigger import errors, options, sql
 from pgtrigger.conditions import Condition
-from pgtrigger.contrib import _columns
+from pgtrigger.contrib import _columns, _raise
 from pgtrigger.primitives import Before, Insert, Row, Update
 from pgtrigger.trigger import Trigger
 
@@ -28,7 +28,9 @@ class FSM(Trigger):
     The check sits in the trigger's ``WHEN`` clause, so valid updates never call the trigger
     function: a bulk update of valid transitions costs almost nothing. An invalid transition
     raises ``pgtrigger: Invalid transition of field "status" from 'a' to 'c' on table ...``
-    listing the allowed transitions.
+    listing the allowed transitions, with SQLSTATE ``PGT03`` (``PGT04`` for an insert in a
+    state not in ``initial``) and the trigger's URI in its ``DETAIL`` (see
+    ``pgtrigger.errors``). ``message=`` replaces the text of both errors (taken literally).
 
     ``separator`` is accepted for django-pgtrigger 4.x compatibility; states are compared as
     typed values, so any state value is allowed.
@@ -46,8 +48,10 @@ class FSM(Trigger):
         separator: str = ":",
         condition: Condition | None = None,
         initial: Iterable[Any] | None = None,
+        message: str | None = None,
         **kwargs: Any,
     ) -> None:
+        self.message = _raise.check_message(name, message)
         if not field:
             raise ValueError(f'FSM trigger "{name}" needs a field')
         pairs = [tuple(t) for t in transitions or ()]
@@ -104,12 +108,20 @@ class FSM(Trigger):
         allowed = ", ".join(
             f"{self._describe(s)} -> {self._describe(t)}" for s, t in self.transitions
         )
-        raise_invalid = (
-            'RAISE EXCEPTION \'pgtrigger: Invalid transition of field "%" from % to % on '
-            'table % (trigger "%"); allowed transitions: %\', '
-            f"{sql.quote_literal(self.field)}, quote_nullable(OLD.{column}::text), "
-            f"quote_nullable(NEW.{column}::text), TG_TABLE_NAME, "
-            f"{sql.quote_literal(str(self.name))}, {sql.quote_literal(allowed)};"
+        raise_invalid = _raise.raise_sql(
+            sqlstate=errors.FSM_TRANSITION,
+            uri=self.get_uri(model),
+            format='pgtrigger: Invalid transition of field "%" from % to % on table % '
+            '(trigger "%"); allowed transitions: %',
+            args=[
+                sql.quote_literal(self.field),
+                f"quote_nullable(OLD.{column}::text)",
+                f"quote_nullable(NEW.{column}::text)",
+                "TG_TABLE_NAME",
+                sql.quote_literal(str(self.name)),
+                sql.quote_literal(allowed),
+            ],
+            message=self.message,
         )
         if self.initial is None:
             return raise_invalid
@@ -118,14 +130,24 @@ class FSM(Trigger):
             or "FALSE"
         )
         initial = ", ".join(self._describe(s) for s in self.initial)
+        raise_initial = _raise.raise_sql(
+            sqlstate=errors.FSM_INITIAL,
+            uri=self.get_uri(model),
+            format='pgtrigger: Invalid initial state % of field "%" on table % (trigger "%"); '
+            "allowed initial states: %",
+            args=[
+                f"quote_nullable(NEW.{column}::text)",
+                sql.quote_literal(self.field),
+                "TG_TABLE_NAME",
+                sql.quote_literal(str(self.name)),
+                sql.quote_literal(initial),
+            ],
+            message=self.message,
+        )
         return (
             f"IF TG_OP = 'INSERT' THEN\n"
             f"        IF NOT ({states}) THEN\n"
-            '            RAISE EXCEPTION \'pgtrigger: Invalid initial state % of field "%" on '
-            'table % (trigger "%"); allowed initial states: %\', '
-            f"quote_nullable(NEW.{column}::text), {sql.quote_literal(self.field)}, "
-            f"TG_TABLE_NAME, {sql.quote_literal(str(self.name))}, "
-            f"{sql.quote_literal(initial)};\n"
+            f"            {raise_initial}\n"
             "        END IF;\n"
             f"    ELSIF {self.invalid_update_sql(model)} THEN\n"
             f"        {raise_invalid}\n"

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, overload
 
 from django.db import models
 
-from pgtrigger import registry, runtime
+from pgtrigger import errors, registry, runtime
 from pgtrigger.contrib.protect import Protect
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,8 +38,11 @@ class OfficialInterface(Protect):
 
     Inserts from ``create_user`` go through (the trigger is ignored inside it, with
     ``pgtrigger.ignore``); any other insert fails with the ``hint`` in its message.
-    ``with trigger.official():`` opens the path for a block.
+    ``with trigger.official():`` opens the path for a block. The error's SQLSTATE is
+    ``PGT05`` and its ``HINT`` is ``hint`` (see ``pgtrigger.errors``).
     """
+
+    sqlstate = errors.OFFICIAL_INTERFACE
 
     def __init__(self, *, name: str | None = None, hint: str | None = None, **kwargs: Any):
         self.hint = hint
@@ -48,6 +51,9 @@ class OfficialInterface(Protect):
     def error_detail(self, model: type[models.Model]) -> str:
         detail = super().error_detail(model)
         return f"{detail}; {self.hint}" if self.hint else f"{detail}; use the official interface"
+
+    def error_hint(self) -> str | None:
+        return self.hint
 
     def uris(self) -> list[str]:
         """URIs of the models this trigger is registered on."""

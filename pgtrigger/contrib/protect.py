@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db import models
 
-from pgtrigger import sql
+from pgtrigger import errors, sql
 from pgtrigger.conditions import Condition
+from pgtrigger.contrib import _raise
 from pgtrigger.contrib.composer import Composer
 from pgtrigger.func import Func
 from pgtrigger.primitives import After, Before, Delete, Insert, Level, Operation, Row, Statement
@@ -18,6 +19,10 @@ class Protect(Composer):
 
     ``Protect(name="protect_deletes", operation=pgtrigger.Delete)`` makes every delete fail
     with ``pgtrigger: Cannot delete rows from <table> table (trigger "protect_deletes")``.
+    ``message="Accounts are closed, not deleted"`` replaces that text (taken literally).
+    The error's SQLSTATE is ``PGT01`` and its ``DETAIL`` names the trigger's URI (see
+    ``pgtrigger.errors``).
+
     Narrow it with a ``condition``; use ``level=pgtrigger.Statement`` to check once per
     statement (a bulk delete of a million rows costs one check), or to protect ``Truncate``.
 
@@ -27,6 +32,7 @@ class Protect(Composer):
     """
 
     when = Before
+    sqlstate = errors.PROTECT
 
     def __init__(
         self,
@@ -35,8 +41,10 @@ class Protect(Composer):
         operation: Operation | None = None,
         condition: Condition | None = None,
         level: Level | None = None,
+        message: str | None = None,
         **kwargs: Any,
     ) -> None:
+        self.message = _raise.check_message(name, message)
         super().__init__(
             name=name, operation=operation, condition=condition, level=level or Row, **kwargs
         )
@@ -56,11 +64,18 @@ class Protect(Composer):
         """Text appended to the error message (subclasses say more)."""
         return f'trigger "{self.name}"'
 
+    def error_hint(self) -> str | None:
+        """The error's ``HINT`` (subclasses may give one)."""
+        return None
+
     def get_func(self, model: type[models.Model]) -> str | Func:
-        detail = sql.quote_literal(self.error_detail(model))
-        raise_sql = (
-            "RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', "
-            f"lower(TG_OP), TG_TABLE_NAME, {detail};"
+        raise_sql = _raise.raise_sql(
+            sqlstate=self.sqlstate,
+            uri=self.get_uri(model),
+            format="pgtrigger: Cannot % rows from % table (%)",
+            args=["lower(TG_OP)", "TG_TABLE_NAME", sql.quote_literal(self.error_detail(model))],
+            message=self.message,
+            hint=self.error_hint(),
         )
         if not self._reads_rows(model):
             return raise_sql

@@ -9,7 +9,7 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
-from pgtrigger import options
+from pgtrigger import errors, options
 from pgtrigger.conditions import AnyChange, Condition
 from pgtrigger.contrib.protect import Protect
 from pgtrigger.primitives import Level, Update
@@ -22,7 +22,10 @@ class ReadOnly(Protect):
     those, ``exclude=["notes"]`` freezes all but those. Updates that leave the fields as they
     are go through. The error names the table, the trigger and the read-only fields. At
     ``level=pgtrigger.Statement`` it checks the statement's transition tables once, after it.
+    ``message=`` replaces the error's text; SQLSTATE ``PGT02`` (``pgtrigger.errors``).
     """
+
+    sqlstate = errors.READ_ONLY
 
     def __init__(
         self,

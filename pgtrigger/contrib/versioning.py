@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import models
 
-from pgtrigger import sql
-from pgtrigger.contrib import _columns
+from pgtrigger import errors, sql
+from pgtrigger.contrib import _columns, _raise
 from pgtrigger.primitives import Before, Row, Update
 from pgtrigger.trigger import Trigger
 
@@ -18,7 +18,8 @@ class Versioning(Trigger):
     The trigger fires only for real changes (``OLD.* IS DISTINCT FROM NEW.*`` in its ``WHEN``
     clause): updates that write identical values keep the version. An update must leave the
     version as it read it: writing another value, by hand or from a stale in-memory object,
-    fails with ``pgtrigger: Cannot set version field ...``. This makes the version an
+    fails with ``pgtrigger: Cannot set version field ...`` (SQLSTATE ``PGT06``, see
+    ``pgtrigger.errors``). This makes the version an
     optimistic lock: save with ``obj.save(update_fields=[...])`` (which leaves the version
     alone) or refresh the object after saving.
     """
@@ -38,12 +39,22 @@ class Versioning(Trigger):
 
     def get_func(self, model: type[models.Model]) -> str:
         column = _columns.column(model, self.field)
+        raise_sql = _raise.raise_sql(
+            sqlstate=errors.VERSIONING,
+            uri=self.get_uri(model),
+            format='pgtrigger: Cannot set version field "%" of % table from % to % '
+            '(trigger "%"): it is bumped automatically',
+            args=[
+                sql.quote_literal(self.field),
+                "TG_TABLE_NAME",
+                f"OLD.{column}",
+                f"NEW.{column}",
+                sql.quote_literal(str(self.name)),
+            ],
+        )
         return (
             f"IF NEW.{column} IS DISTINCT FROM OLD.{column} THEN\n"
-            '        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table '
-            'from % to % (trigger "%"): it is bumped automatically\', '
-            f"{sql.quote_literal(self.field)}, TG_TABLE_NAME, OLD.{column}, NEW.{column}, "
-            f"{sql.quote_literal(str(self.name))};\n"
+            f"        {raise_sql}\n"
             "    END IF;\n"
             f"    NEW.{column} := OLD.{column} + 1;\n"
             "    RETURN NEW;"
