@@ -169,12 +169,19 @@ class SoftDelete(Trigger):
 
 
 def declared(model: type[models.Model]) -> list[SoftDelete]:
-    """The ``SoftDelete`` triggers declared on ``model`` (or on its concrete model)."""
+    """The ``SoftDelete`` triggers of ``model`` (or of its concrete model).
+
+    Those of ``Meta.triggers`` and those registered with ``pgtrigger.register``.
+    """
+    from pgtrigger import registry
+
+    candidates = (model, options.concrete_options(model).model)
     found: list[SoftDelete] = []
-    for candidate in (model, options.concrete_options(model).model):
-        for trigger in getattr(candidate._meta, "triggers", None) or []:
-            if isinstance(trigger, SoftDelete) and trigger not in found:
-                found.append(trigger)
+    triggers = [t for c in candidates for t in getattr(c._meta, "triggers", None) or []]
+    triggers += [t for m, t in registry.registered() if m in candidates]
+    for trigger in triggers:
+        if isinstance(trigger, SoftDelete) and not any(t is trigger for t in found):
+            found.append(trigger)
     return found
 
 
