@@ -227,7 +227,8 @@ def _cascades(model: type[models.Model]) -> list[Callable[[_schemas.Refs], str]]
         ) -> str:
             table = refs.table(child_table)
             alive = soft.alive_sql(child, table)
-            return f"DELETE FROM {table} WHERE {table}.{fk} = {refs.value(f'OLD.{target}')} AND {alive}"
+            parent_key = refs.value(f"OLD.{target}")
+            return f"DELETE FROM {table} WHERE {table}.{fk} = {parent_key} AND {alive}"
 
         renders.append(delete)
     return renders

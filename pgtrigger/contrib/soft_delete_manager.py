@@ -26,7 +26,9 @@ def soft_delete_of(model: type[models.Model], name: str | None = None) -> SoftDe
     label = model._meta.label
     if not triggers:
         which = f' named "{name}"' if name else ""
-        raise LookupError(f"{label} declares no SoftDelete trigger{which} (Meta.triggers or pgtrigger.register)")
+        raise LookupError(
+            f"{label} declares no SoftDelete trigger{which} (Meta.triggers or pgtrigger.register)"
+        )
     names = ", ".join(f'"{trigger.name}"' for trigger in triggers)
     raise LookupError(
         f"{label} declares several SoftDelete triggers ({names}): "
