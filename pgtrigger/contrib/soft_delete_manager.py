@@ -102,8 +102,9 @@ class SoftDeleteManager(models.Manager[M]):
         self.trigger = trigger
 
     def get_queryset(self) -> SoftDeleteQuerySet[M]:
+        hints = self._hints  # type: ignore[attr-defined]  # set by BaseManager, not in the stubs
         queryset: SoftDeleteQuerySet[M] = SoftDeleteQuerySet(
-            model=self.model, using=self._db, hints=self._hints
+            model=self.model, using=self._db, hints=hints
         )
         queryset._soft_delete_name = self.trigger
         if self.rows == "alive":
