@@ -1,7 +1,8 @@
 """pgtrigger recipes against the app-level libraries a user would otherwise pick.
 
-SoftDelete vs django-safedelete (queryset delete), FSM vs django-fsm-2 (transitions), on the
-same number of rows. Each variant runs in a rolled-back transaction.
+SoftDelete vs django-safedelete (queryset delete, cascading delete of parents with 10 children
+each, undelete), FSM vs django-fsm-2 (transitions), on the same number of rows. Each variant
+runs in a rolled-back transaction.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 import pgtrigger
 from benchmarks import models, timing
+from pgtrigger import registry
 
 
 def _rolled_back(action: Callable[[], object], setup: Callable[[], object]) -> Callable[[], float]:
@@ -34,11 +36,40 @@ def run(app_rows: int, rounds: int) -> tuple[str, bool]:
     m = models
     soft = pgtrigger.SoftDelete(name="bench_soft", field="is_active")
     fsm = pgtrigger.FSM(name="bench_fsm_alt", field="status", transitions=[("draft", "published")])
+    # cascade=True and SoftDeleteQuerySet find SoftDelete among the registered triggers.
+    parent_soft = pgtrigger.SoftDelete(name="bench_parent_soft", field="is_active", cascade=True)
+    child_soft = pgtrigger.SoftDelete(name="bench_child_soft", field="is_active")
+    registry.add(m.TriggerChild, child_soft)
+    registry.add(m.TriggerSoftDeleted, soft)  # for SoftDeleteQuerySet
     soft.install(m.TriggerSoftDeleted)
     fsm.install(m.TriggerFsmDocument)
+    child_soft.install(m.TriggerChild)
+    parent_soft.install(m.TriggerParent)
+    parents = max(app_rows // 10, 1)
 
     def fill(model: type) -> Callable[[], object]:
         return lambda: model.objects.bulk_create([model() for _ in range(app_rows)])
+
+    def family(parent: type, child: type) -> Callable[[], object]:
+        def fill_family() -> None:
+            created = parent.objects.bulk_create([parent() for _ in range(parents)])
+            child.objects.bulk_create([child(parent=p) for p in created for _ in range(10)])
+
+        return fill_family
+
+    def deleted(model: type) -> Callable[[], object]:
+        def fill_deleted() -> None:
+            fill(model)()
+            model.objects.all().delete()
+
+        return fill_deleted
+
+    def raw_delete(model: type) -> Callable[[], object]:
+        def delete() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(f'DELETE FROM "{model._meta.db_table}"')
+
+        return delete
 
     def fsm_2_transitions() -> None:
         for doc in m.FsmDocument.objects.all():
@@ -57,6 +88,22 @@ def run(app_rows: int, rounds: int) -> tuple[str, bool]:
         "pgtrigger.SoftDelete queryset.delete()": _rolled_back(
             lambda: m.TriggerSoftDeleted.objects.all().delete(), fill(m.TriggerSoftDeleted)
         ),
+        "django-safedelete cascade: parents' queryset.delete()": _rolled_back(
+            lambda: m.SafeParent.objects.all().delete(), family(m.SafeParent, m.SafeChild)
+        ),
+        "pgtrigger.SoftDelete(cascade=True) parents' queryset.delete()": _rolled_back(
+            lambda: m.TriggerParent.objects.all().delete(), family(m.TriggerParent, m.TriggerChild)
+        ),
+        "pgtrigger.SoftDelete(cascade=True) one SQL DELETE of the parents": _rolled_back(
+            raw_delete(m.TriggerParent), family(m.TriggerParent, m.TriggerChild)
+        ),
+        "django-safedelete queryset.undelete()": _rolled_back(
+            lambda: m.SafeDeleted.all_objects.all().undelete(), deleted(m.SafeDeleted)
+        ),
+        "pgtrigger SoftDeleteQuerySet.undelete()": _rolled_back(
+            lambda: pgtrigger.SoftDeleteQuerySet(model=m.TriggerSoftDeleted).undelete(),
+            deleted(m.TriggerSoftDeleted),
+        ),
         "django-fsm-2 transition + save() per row": _rolled_back(
             fsm_2_transitions, fill(m.FsmDocument)
         ),
@@ -73,10 +120,18 @@ def run(app_rows: int, rounds: int) -> tuple[str, bool]:
     finally:
         soft.uninstall(m.TriggerSoftDeleted)
         fsm.uninstall(m.TriggerFsmDocument)
+        parent_soft.uninstall(m.TriggerParent)
+        child_soft.uninstall(m.TriggerChild)
+        registry.remove(m.TriggerChild, child_soft)
+        registry.remove(m.TriggerSoftDeleted, soft)
     base = {
         "django-safedelete queryset.delete()": "django-safedelete queryset.delete()",
         "pgtrigger.SoftDelete queryset.delete()": "django-safedelete queryset.delete()",
+        "django-safedelete queryset.undelete()": "django-safedelete queryset.undelete()",
+        "pgtrigger SoftDeleteQuerySet.undelete()": "django-safedelete queryset.undelete()",
     }
+    cascade = "django-safedelete cascade: parents' queryset.delete()"
+    base.update({name: cascade for name in medians if "cascade" in name})
     rows = []
     for name, seconds in medians.items():
         reference = base.get(name, "django-fsm-2 transition + save() per row")

@@ -69,7 +69,7 @@ class Change(models.Model):
 # --- app-level alternatives ---------------------------------------------------------------------
 try:
     from django_fsm import FSMField, transition
-    from safedelete.models import SOFT_DELETE, SafeDeleteModel
+    from safedelete.models import SOFT_DELETE, SOFT_DELETE_CASCADE, SafeDeleteModel
 except ImportError:  # the "bench" extra is not installed: alternatives are skipped
     SafeDeleteModel = None
 else:
@@ -84,6 +84,24 @@ else:
         """Soft delete done by a pgtrigger.SoftDelete trigger (installed by the benchmark)."""
 
         name = models.CharField(max_length=16, default="")
+        is_active = models.BooleanField(default=True)
+
+    class SafeParent(SafeDeleteModel):
+        """Cascading soft delete done by django-safedelete in Python."""
+
+        _safedelete_policy = SOFT_DELETE_CASCADE
+
+    class SafeChild(SafeDeleteModel):
+        _safedelete_policy = SOFT_DELETE
+        parent = models.ForeignKey(SafeParent, on_delete=models.CASCADE)
+
+    class TriggerParent(models.Model):
+        """SoftDelete(cascade=True), registered and installed by the benchmark."""
+
+        is_active = models.BooleanField(default=True)
+
+    class TriggerChild(models.Model):
+        parent = models.ForeignKey(TriggerParent, on_delete=models.CASCADE)
         is_active = models.BooleanField(default=True)
 
     class FsmDocument(models.Model):

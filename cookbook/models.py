@@ -13,6 +13,7 @@ from cookbook.pages.read_only import *  # noqa: F403
 from cookbook.pages.redundant_updates import *  # noqa: F403
 from cookbook.pages.search_vector import *  # noqa: F403
 from cookbook.pages.soft_delete import *  # noqa: F403
+from cookbook.pages.soft_delete_cascade import *  # noqa: F403
 from cookbook.pages.statement_history import *  # noqa: F403
 from cookbook.pages.sync_fields import *  # noqa: F403
 from cookbook.pages.versioning import *  # noqa: F403

@@ -28,6 +28,7 @@ from pgtrigger.contrib.protect import Protect
 from pgtrigger.contrib.read_only import ReadOnly
 from pgtrigger.contrib.search_vector import UpdateSearchVector
 from pgtrigger.contrib.soft_delete import SoftDelete
+from pgtrigger.contrib.soft_delete_manager import SoftDeleteManager, SoftDeleteQuerySet
 from pgtrigger.contrib.sync import SyncAggregate, SyncField
 from pgtrigger.contrib.versioning import Versioning
 from pgtrigger.func import Func
@@ -93,6 +94,8 @@ __all__ = [
     "Referencing",
     "Row",
     "SoftDelete",
+    "SoftDeleteManager",
+    "SoftDeleteQuerySet",
     "Statement",
     "SyncAggregate",
     "SyncField",

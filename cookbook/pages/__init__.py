@@ -8,6 +8,7 @@ PAGES = [
     "freeze_published",
     "redundant_updates",
     "soft_delete",
+    "soft_delete_cascade",
     "fsm",
     "versioning",
     "official_interface",

@@ -363,3 +363,92 @@ class BatchItem(models.Model):
                 of="amount",
             ),
         ]
+
+
+# --- SoftDelete cascades, managers and undelete ----------------------------------------------
+class SoftParent(models.Model):
+    name = models.CharField(max_length=32)
+    is_active = models.BooleanField(default=True)
+
+    objects = pgtrigger.SoftDeleteManager()
+    all_objects = pgtrigger.SoftDeleteManager(rows="all")
+    deleted_objects = pgtrigger.SoftDeleteManager(rows="deleted")
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="is_active", cascade=True)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(is_active=True), name="softparent_alive_name"
+            )
+        ]
+
+
+class SoftChild(models.Model):
+    """Cascades from SoftParent, and on to SoftGrandchild."""
+
+    parent = models.ForeignKey(SoftParent, on_delete=models.CASCADE)
+    deleted_at = models.DateTimeField(null=True)
+
+    objects = pgtrigger.SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        triggers = [
+            pgtrigger.SoftDelete(name="soft_delete", field="deleted_at", value=Now(), cascade=True)
+        ]
+
+
+class SoftGrandchild(models.Model):
+    child = models.ForeignKey(SoftChild, on_delete=models.CASCADE)
+    status = models.CharField(max_length=16, default="active")
+
+    class Meta:
+        triggers = [
+            pgtrigger.SoftDelete(
+                name="soft_delete", field="status", value="gone", restore_value="active"
+            )
+        ]
+
+
+class PlainChild(models.Model):
+    """No SoftDelete: Django's collector really deletes it, a raw SQL delete leaves it."""
+
+    parent = models.ForeignKey(SoftParent, on_delete=models.CASCADE)
+
+
+class SetNullSoftChild(models.Model):
+    """A SoftDelete model whose FK does not cascade: never soft-deleted by the parent."""
+
+    parent = models.ForeignKey(SoftParent, on_delete=models.SET_NULL, null=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="is_active")]
+
+
+class SoftNode(models.Model):
+    """A tree: the self-referential FK is not followed by the cascade."""
+
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="is_active", cascade=True)]
+
+
+class SoftFrozen(models.Model):
+    """Deleted rows are frozen by a Protect that undelete(ignore=...) gets past."""
+
+    name = models.CharField(max_length=32)
+    is_active = models.BooleanField(default=True)
+
+    objects = pgtrigger.SoftDeleteManager(rows="all")
+
+    class Meta:
+        triggers = [
+            pgtrigger.SoftDelete(name="soft_delete", field="is_active"),
+            pgtrigger.Protect(
+                name="frozen",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__is_active=False),
+            ),
+        ]
