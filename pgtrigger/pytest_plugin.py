@@ -78,6 +78,22 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, 
             install_without_migrations(aliases)
 
 
+@contextlib.contextmanager
+def _unblocked_exit(request: pytest.FixtureRequest) -> Generator[contextlib.ExitStack, None, None]:
+    """An exit stack closed with database access allowed.
+
+    Leaving ``pgtrigger.ignore`` may put back a connection's session settings, and this
+    fixture's teardown can run after pytest-django blocked database access again.
+    """
+    blocker = request.getfixturevalue("django_db_blocker")
+    stack = contextlib.ExitStack()
+    try:
+        yield stack
+    finally:
+        with blocker.unblock():
+            stack.close()
+
+
 @pytest.fixture(autouse=True)
 def _pgtrigger_ignore_marker(request: pytest.FixtureRequest) -> Generator[None, None, None]:
     """Apply ``@pytest.mark.pgtrigger_ignore`` markers (nothing to do for other tests)."""
@@ -87,18 +103,20 @@ def _pgtrigger_ignore_marker(request: pytest.FixtureRequest) -> Generator[None, 
         return
     import pgtrigger
 
-    with contextlib.ExitStack() as stack:
+    with _unblocked_exit(request) as stack:
         for marker in markers:
             stack.enter_context(pgtrigger.ignore(*marker.args, **marker.kwargs))
         yield
 
 
 @pytest.fixture
-def pgtrigger_ignore() -> Generator[Callable[..., None], None, None]:
+def pgtrigger_ignore(
+    request: pytest.FixtureRequest,
+) -> Generator[Callable[..., None], None, None]:
     """``pgtrigger_ignore(*uris, databases=None)`` ignores triggers until the test ends."""
     import pgtrigger
 
-    with contextlib.ExitStack() as stack:
+    with _unblocked_exit(request) as stack:
 
         def ignore(*uris: str, databases: Iterable[str] | None = None) -> None:
             stack.enter_context(pgtrigger.ignore(*uris, databases=databases))
