@@ -46,7 +46,8 @@ def _without_migrations(nomigrations: bool) -> list[str]:
             continue
         if not nomigrations and test.get("MIGRATE", True) is not False:
             continue
-        if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        test_name = connection.creation._get_test_db_name()  # type: ignore[attr-defined]
+        if connection.settings_dict["NAME"] != test_name:
             continue
         aliases.append(alias)
     return aliases

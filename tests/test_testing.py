@@ -100,3 +100,13 @@ def test_function_outside_the_search_path_is_recognised(run_sql):
     else:
         pytest.fail("the delete went through")
     assert connection.in_atomic_block
+
+
+def test_deferred_trigger_refuses_when_made_immediate_in_the_block():
+    from tests.runtime.models import Child
+
+    uri = "runtime_tests.Child:parent_exists"
+    with testing.refused(uri):
+        Child.objects.create(parent_id=-1)  # deferred: nothing raised yet
+        pgtrigger.constraints(pgtrigger.Immediate, uri)
+    assert not Child.objects.exists()  # the savepoint rolled the insert back
