@@ -17,4 +17,6 @@ PAGES = [
     "statement_history",
     "search_vector",
     "deferrable_child",
+    "testing",
+    "ci",
 ]
