@@ -8,15 +8,19 @@ DJANGO ?=
 # DRIVER=psycopg2 swaps psycopg 3 for psycopg2 in that venv.
 DRIVER ?=
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The install step is redone when pyproject.toml or this Makefile changes.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 TYPING_STAMP := $(VENV)/.typing-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: demo test lint docs docs-check bench
 
+# tests/pghistory_app runs django-pghistory unchanged; --no-deps, or its requirement would
+# install django-pgtrigger 4.x from PyPI over this package.
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,docs,bench]' $(foreach p,$(DJANGO),'$(p)')
+	$(BIN)/python -m pip install -q --no-deps django-pghistory==3.9.2
 	$(if $(filter psycopg2,$(DRIVER)),$(BIN)/python -m pip install -q psycopg2-binary && \
 		$(BIN)/python -m pip uninstall -q -y psycopg psycopg-binary)
 	rm -f $(VENV)/.installed-*

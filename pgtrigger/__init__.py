@@ -15,6 +15,7 @@ from pgtrigger.conditions import (
     AnyChange,
     AnyDontChange,
     Condition,
+    F,
     IsDistinctFrom,
     IsNotDistinctFrom,
     Q,
@@ -29,7 +30,6 @@ from pgtrigger.contrib.search_vector import UpdateSearchVector
 from pgtrigger.contrib.soft_delete import SoftDelete
 from pgtrigger.contrib.sync import SyncAggregate, SyncField
 from pgtrigger.contrib.versioning import Versioning
-from pgtrigger.expressions import F
 from pgtrigger.func import Func
 from pgtrigger.installation import (
     disable,

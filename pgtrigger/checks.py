@@ -13,6 +13,9 @@
 | pgtrigger.E009 | an operation/level/when/referencing combination PostgreSQL refuses |
 | pgtrigger.E010 | the trigger cannot be rendered (the message says why) |
 | pgtrigger.E011 | two triggers (on different models) share a PostgreSQL function name |
+| pgtrigger.E020 | triggers are declared but "pgtrigger" is not in INSTALLED_APPS |
+
+Recipes check their own arguments (``Trigger.check``): E101-E108, see docs/concepts/checks.md.
 """
 
 from __future__ import annotations
@@ -53,24 +56,33 @@ def _error(model: type[models.Model], trigger: Trigger, id: int, msg: str, hint:
 
 
 def check_trigger(model: type[models.Model], trigger: Trigger) -> Iterator[checks.CheckMessage]:
-    """Yield the check errors of one trigger on one model."""
-    errors = list(_check_declaration(model, trigger))
+    """Yield the check errors of one trigger on one model.
+
+    A recipe's own check (``trigger.check``) names the argument the user wrote (an FSM
+    ``field``, ReadOnly ``fields``); when it reports an error, the generic errors that follow
+    from it (the condition the recipe builds names an unknown field, the trigger does not
+    render) are not reported a second time.
+    """
+    own = list(trigger.check(model))
+    errors = list(_check_declaration(model, trigger, recipe_failed=bool(own)))
     yield from errors
+    yield from own
+    if own or any(e.id in ("pgtrigger.E001", "pgtrigger.E007") for e in errors):
+        return
     try:
         trigger.compile(model)
     except Exception as exc:  # reported, with its message, as a check error
-        if not any(e.id in ("pgtrigger.E001", "pgtrigger.E007") for e in errors):
-            yield _error(
-                model,
-                trigger,
-                10,
-                f"cannot be compiled: {exc}",
-                "Fix the declaration so it renders to SQL.",
-            )
+        yield _error(
+            model,
+            trigger,
+            10,
+            f"cannot be compiled: {exc}",
+            "Fix the declaration so it renders to SQL.",
+        )
 
 
 def _check_declaration(
-    model: type[models.Model], trigger: Trigger
+    model: type[models.Model], trigger: Trigger, recipe_failed: bool = False
 ) -> Iterator[checks.CheckMessage]:
     problem = name_problem(trigger.name)
     if problem is not None:
@@ -143,8 +155,7 @@ def _check_declaration(
             "Use pgtrigger.Update.",
         )
     yield from _check_transition_tables(model, trigger, operations)
-    yield from _check_condition(model, trigger, operations)
-    yield from trigger.check(model)
+    yield from _check_condition(model, trigger, operations, recipe_failed)
 
 
 def _check_transition_tables(
@@ -176,7 +187,10 @@ def _check_transition_tables(
 
 
 def _check_condition(
-    model: type[models.Model], trigger: Trigger, operations: tuple[Any, ...]
+    model: type[models.Model],
+    trigger: Trigger,
+    operations: tuple[Any, ...],
+    recipe_failed: bool = False,
 ) -> Iterator[checks.CheckMessage]:
     try:
         condition = trigger.get_condition(model)
@@ -188,13 +202,23 @@ def _check_condition(
         refs = condition.references(model)
         condition.resolve(model)
     except (FieldDoesNotExist, FieldError) as exc:
-        yield _error(
-            model,
-            trigger,
-            1,
-            f"the condition names an unknown field: {exc}",
-            f"Use old__<field> or new__<field> with a field of {model._meta.label}.",
-        )
+        if trigger.condition is not None:
+            yield _error(
+                model,
+                trigger,
+                1,
+                f"the condition names an unknown field: {exc}",
+                f"Use old__<field> or new__<field> with a field of {model._meta.label}.",
+            )
+        elif not recipe_failed:  # the recipe built the condition from its arguments
+            yield _error(
+                model,
+                trigger,
+                1,
+                f"the condition {type(trigger).__name__} builds from its arguments names an "
+                f"unknown field: {exc}",
+                f"Pass {type(trigger).__name__} fields of {model._meta.label}.",
+            )
         return
     if trigger.level == Statement and refs and not getattr(trigger, "statement_conditions", False):
         yield _error(

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.expressions import Col
+from django.db.models.fields.related_lookups import RelatedLookupMixin
 from django.db.models.lookups import Lookup
+from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.query import Query
-from django.db.models.sql.where import AND, OR, WhereNode
+from django.db.models.sql.where import AND, WhereNode
 
 from pgtrigger import options, sql
 
@@ -43,6 +46,10 @@ def row_aliases(*, old: str, new: str) -> Iterator[None]:
         _aliases.reset(token)
 
 
+# ``OLD.`` / ``NEW.`` in raw SQL, not as the tail of another name (``x.old.``, ``"old".``).
+_PSEUDO_ROW_REF = re.compile(r'(?<![\w."$])(OLD|NEW)\.', re.IGNORECASE)
+
+
 def _alias(row: str) -> str:
     old, new = _aliases.get()
     return old if row == "OLD" else new
@@ -63,9 +70,15 @@ class Condition:
             raise ValueError("Condition needs SQL")
 
     def resolve(self, model: type[models.Model]) -> str:
-        """Return the SQL of the condition for ``model``."""
+        """Return the SQL of the condition for ``model``.
+
+        Compiled against transition tables (``row_aliases``), ``OLD.``/``NEW.`` references are
+        rewritten to the tables' names, as 4.x does for statement-level ``Composer`` triggers.
+        """
         assert self.sql is not None
-        return self.sql
+        if _aliases.get() == ("OLD", "NEW"):
+            return self.sql
+        return _PSEUDO_ROW_REF.sub(lambda m: f"{_alias(m.group(1).upper())}.", self.sql)
 
     def references(self, model: type[models.Model]) -> set[str]:
         """The pseudo rows (``"OLD"``, ``"NEW"``) the condition refers to, as far as known."""
@@ -144,29 +157,46 @@ class IsNotDistinctFrom(_DistinctLookup):
     operator = "IS NOT DISTINCT FROM"
 
 
+class _RelatedIsDistinctFrom(RelatedLookupMixin, IsDistinctFrom):
+    """``fk__df=value``: a model instance or a key, normalized as Django's related lookups do."""
+
+
+class _RelatedIsNotDistinctFrom(RelatedLookupMixin, IsNotDistinctFrom):
+    """``fk__ndf=value``, as ``_RelatedIsDistinctFrom``."""
+
+
 models.Field.register_lookup(IsDistinctFrom)
 models.Field.register_lookup(IsNotDistinctFrom)
+# Related fields take only their own lookups, not Field's.
+models.ForeignObject.register_lookup(_RelatedIsDistinctFrom)
+models.ForeignObject.register_lookup(_RelatedIsNotDistinctFrom)
 
 
-def _split_ref(model: type[models.Model], name: str) -> tuple[str, Field, list[str]]:
-    """Split ``old__field__lookups`` into ``("OLD", field, ["lookups"])``."""
+def _split_row(name: str) -> tuple[str, str]:
+    """Split ``old__rest`` into ``("OLD", "rest")``."""
     prefix, _, rest = name.partition("__")
     if prefix not in PSEUDO_ROWS or not rest:
         raise FieldDoesNotExist(
             f'"{name}" must start with "old__" or "new__" followed by a field name'
         )
+    return PSEUDO_ROWS[prefix], rest
+
+
+def _split_ref(model: type[models.Model], name: str) -> tuple[str, Field, list[str]]:
+    """Split ``old__field__lookups`` into ``("OLD", field, ["lookups"])``."""
+    row, rest = _split_row(name)
     field_name, *lookups = rest.split("__")
     opts = options.concrete_options(model)
     field: Any
     try:
-        field = opts.get_field(field_name)
+        field = opts.pk if field_name == "pk" else opts.get_field(field_name)
     except FieldDoesNotExist:
         field = next((f for f in opts.concrete_fields if f.attname == field_name), None)
         if field is None:
             raise
     if not getattr(field, "concrete", False) or field.many_to_many:
         raise FieldDoesNotExist(f'"{field_name}" is not a column of {opts.label}')
-    return PSEUDO_ROWS[prefix], field, lookups
+    return row, field, lookups
 
 
 class _PseudoCol(Col):
@@ -180,9 +210,60 @@ class _PseudoCol(Col):
 
 
 class _PseudoRowQuery(Query):
-    """A query whose ``old__``/``new__`` references resolve to columns of ``OLD`` and ``NEW``."""
+    """A query over two "tables", the pseudo rows ``OLD`` and ``NEW``.
+
+    Filters are built by Django's own ``build_filter`` (through ``_add_q``), so a condition gets
+    exactly a queryset filter's semantics, including the ``IS NOT NULL`` terms Django adds
+    under a negation. Only the starting table changes: ``old__<path>`` is resolved from
+    ``OLD``, ``new__<path>`` from ``NEW``. Paths that need a join (``new__fk__name``) are
+    refused; ``new__fk``, ``new__fk_id`` and ``new__fk__id`` name the row's own column.
+    """
 
     model: type[models.Model]
+
+    def __init__(self, model: type[models.Model], *args: Any, **kwargs: Any) -> None:
+        super().__init__(model, *args, **kwargs)
+        table = options.concrete_options(model).db_table
+        self._rows = {row: _alias(row) for row in PSEUDO_ROWS.values()}
+        for alias in self._rows.values():
+            self.alias_map[alias] = BaseTable(table, alias)
+            self.alias_refcount[alias] = 1
+        self._row = self._rows["NEW"]
+
+    def get_initial_alias(self) -> str:
+        return self._row
+
+    def _get_col(self, target: Any, field: Any, alias: Any) -> Col:
+        return _PseudoCol(alias, target, field)
+
+    def trim_joins(self, targets: Any, joins: Any, path: Any) -> Any:
+        targets, alias, joins = super().trim_joins(targets, joins, path)
+        if alias not in self._rows.values():
+            raise FieldError(
+                f"a condition on {self.model._meta.label} can only read the row's own columns, "
+                "not another table's through a relation: compare the foreign key itself "
+                "(new__<fk>, new__<fk>_id)"
+            )
+        return targets, alias, joins
+
+    def build_filter(self, filter_expr: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(filter_expr, Condition) and not isinstance(filter_expr, models.Q):
+            raw: list[Any] = [_RawCondition(filter_expr.resolve(self.model))]
+            return WhereNode(raw, connector=AND), []
+        if isinstance(filter_expr, tuple):
+            key, value = filter_expr
+            row, rest = _split_row(key)
+            previous, self._row = self._row, self._rows[row]
+            try:
+                clause, joins = super().build_filter((rest, value), *args, **kwargs)
+            finally:
+                self._row = previous
+            if isinstance(clause.children[0], _DistinctLookup):
+                # Null-safe lookups are never UNKNOWN: the IS NOT NULL terms Django adds under
+                # a negation would make ~Q(new__x__df=...) wrong when x is NULL.
+                del clause.children[1:]
+            return clause, joins
+        return super().build_filter(filter_expr, *args, **kwargs)
 
     def resolve_ref(
         self, name: str, allow_joins: bool = True, reuse: Any = None, summarize: bool = False
@@ -209,8 +290,15 @@ class Q(models.Q, Condition):
         compiler = query.get_compiler(connection=connection)
         for alias in PSEUDO_ROWS.values():
             compiler.quote_cache[_alias(alias)] = _alias(alias)
-        where = _build_where(query, self)
-        text, params = compiler.compile(where)
+        # Without joins to promote, Django's flags only matter for m2m paths: split_subq=False
+        # joins them instead of writing a subquery, and the join is then refused.
+        where, _ = query.build_filter(self, split_subq=False)
+        try:
+            text, params = compiler.compile(where)
+        except EmptyResultSet:  # e.g. new__x__in=[]: filter() matches nothing
+            return "FALSE"
+        except FullResultSet:  # e.g. ~Q(new__x__in=[]): exclude() keeps everything
+            return "TRUE"
         return sql.interpolate(text, params)
 
     def references(self, model: type[models.Model]) -> set[str]:
@@ -220,7 +308,7 @@ class Q(models.Q, Condition):
                 found |= child.references(model)
                 continue
             key, value = child
-            found.add(_split_ref(model, key)[0])
+            found.add(_split_row(key)[0])
             found |= _expression_refs(model, value)
         return found
 
@@ -238,8 +326,27 @@ class Q(models.Q, Condition):
     __repr__ = models.Q.__repr__
 
 
+ROW_PREFIXES = ("old__", "new__")
+
+
 class F(models.F):
-    """A reference to ``old__<field>`` or ``new__<field>`` inside a condition."""
+    """A reference to ``old__<field>`` or ``new__<field>`` inside a condition.
+
+    Raises ``ValueError`` (as 4.x does) when ``name`` does not start with ``old__`` or
+    ``new__`` followed by a field, so ``F("price")`` fails where it is written.
+    """
+
+    def __init__(self, name: Any) -> None:
+        if (
+            not isinstance(name, str)
+            or not name.startswith(ROW_PREFIXES)
+            or len(name) == len(ROW_PREFIXES[0])
+        ):
+            raise ValueError(
+                f"pgtrigger.F({name!r}): F() values must reference old__<field> or "
+                "new__<field>, for example pgtrigger.F('old__price')."
+            )
+        super().__init__(name)
 
 
 def _flatten(node: models.Q) -> Iterable[Any]:
@@ -257,25 +364,6 @@ def _expression_refs(model: type[models.Model], value: Any) -> set[str]:
     for source in getattr(value, "get_source_expressions", list)():
         found |= _expression_refs(model, source)
     return found
-
-
-def _build_where(query: _PseudoRowQuery, node: models.Q) -> WhereNode:
-    children: list[Any] = []
-    for child in node.children:
-        if isinstance(child, models.Q):
-            children.append(_build_where(query, child))
-        elif isinstance(child, Condition):
-            children.append(_RawCondition(child.resolve(query.model)))
-        else:
-            key, value = cast(tuple[str, Any], child)
-            alias, field, lookups = _split_ref(query.model, key)
-            if hasattr(value, "resolve_expression"):
-                value = value.resolve_expression(query)
-            lhs = _PseudoCol(_alias(alias), field)
-            children.append(query.build_lookup(lookups or ["exact"], lhs, value))
-    return WhereNode(
-        children, connector=OR if node.connector == models.Q.OR else AND, negated=node.negated
-    )
 
 
 class _RawCondition:
@@ -303,8 +391,9 @@ class _Changes(Condition):
         exclude: Iterable[str] | None = None,
         exclude_auto: bool | None = None,
     ) -> None:
-        self.fields = tuple(fields)
-        self.exclude = tuple(exclude or ())
+        # Lists, as in 4.x: django-pghistory assigns ``.fields`` after construction.
+        self.fields: list[str] = list(fields)
+        self.exclude: list[str] = list(exclude or ())
         self.exclude_auto = bool(exclude_auto)
 
     def get_fields(self, model: type[models.Model]) -> list[Field]:

@@ -63,6 +63,8 @@ class TriggerStatus:
     model: type[models.Model] | None = None
     trigger: Trigger | None = None
     installed: InstalledTrigger | None = None
+    # Whether the model's table exists (False for an UNINSTALLED trigger whose table is missing).
+    table_exists: bool = True
 
 
 def _alias(database: str | None) -> str:
@@ -125,25 +127,27 @@ def uninstall_compiled(compiled: Iterable[CompiledTrigger], database: str | None
 def set_enabled(
     compiled: Iterable[CompiledTrigger], enabled: bool, database: str | None = None
 ) -> None:
+    execute(_enable_sql(compiled, enabled), database)
+
+
+def _enable_sql(compiled: Iterable[CompiledTrigger], enabled: bool) -> list[str]:
     action = "ENABLE" if enabled else "DISABLE"
-    execute(
-        [
-            f"ALTER TABLE {sql.quote_table(t.table)} {action} TRIGGER {sql.quote_ident(t.pgid)}"
-            for t in compiled
-        ],
-        database,
-    )
+    return [
+        f"ALTER TABLE {sql.quote_table(t.table)} {action} TRIGGER {sql.quote_ident(t.pgid)}"
+        for t in compiled
+    ]
 
 
 def install(*uris: str, database: str | None = None) -> None:
-    """Install (or update in place) the registered triggers, all of them when no URI is given.
+    """Install the registered triggers that are missing or outdated (all when no URI is given).
+
+    Triggers already installed as declared get no statement (disabled ones are enabled).
 
     With ``PGTRIGGER_PRUNE_ON_INSTALL`` (the default) a full install also drops installed
     triggers that are no longer registered.
     """
     alias = _alias(database)
-    prune = not uris and pgtrigger_settings.prune_on_install()
-    _install(_selected(uris, alias), alias, prune=prune)
+    _install(uris, alias, prune=not uris and pgtrigger_settings.prune_on_install())
 
 
 def install_present(database: str | None = None) -> None:
@@ -156,22 +160,39 @@ def install_present(database: str | None = None) -> None:
     alias = _alias(database)
     if not is_postgres(alias):
         return
-    selected = _selected((), alias)
-    with connections[alias].cursor() as cursor:
-        oids = _resolve((t.get_table(m) for m, t in selected), cursor)
-    present = [(m, t) for m, t in selected if oids.get(sql.quote_table(t.get_table(m)))]
-    _install(present, alias, prune=pgtrigger_settings.prune_on_install())
+    _install((), alias, prune=pgtrigger_settings.prune_on_install(), present_only=True)
 
 
 def _install(
-    selected: list[tuple[type[models.Model], Trigger]], database: str, *, prune: bool
+    uris: tuple[str, ...], database: str, *, prune: bool, present_only: bool = False
 ) -> None:
-    registry.refuse_collisions(selected)
-    compiled = [t.compile(m) for m, t in selected]
-    statements = _prune_sql(prunable(database=database)) if prune else []
+    """Send DDL only for what differs from the declarations: nothing when nothing changed.
+
+    ``CREATE OR REPLACE TRIGGER`` and ``ALTER TABLE`` take a SHARE ROW EXCLUSIVE lock on the
+    table, which blocks its writers: a trigger that is already ``INSTALLED`` gets no statement,
+    so a no-op install reads the catalog and takes no table lock. Installed but disabled
+    triggers are enabled, as re-creating them (4.x) did.
+    """
+    if not is_postgres(database):
+        return
+    registry.refuse_collisions(_selected(uris, database))
+    # Pruning goes first, as before: a pruned trigger's function may bear an installed one's name.
+    pruned: list[str] = []
+    statements: list[str] = []
     version = _server_version(database)
-    statements += [stmt for trigger in compiled for stmt in trigger.sql.install_sql(version)]
-    execute(statements, database)
+    for state in status(*uris, database=database):
+        if state.status == Status.PRUNE and prune and state.installed is not None:
+            pruned += _prune_sql([state.installed])
+        elif state.model is None or state.trigger is None:
+            continue
+        elif state.status == Status.OUTDATED or (
+            state.status == Status.UNINSTALLED and not (present_only and not state.table_exists)
+        ):
+            statements += state.trigger.compile(state.model).sql.install_sql(version)
+        elif state.status == Status.INSTALLED and state.enabled is False:
+            compiled = state.trigger.compile(state.model)
+            statements += _enable_sql([compiled], True)
+    execute(pruned + statements, database)
 
 
 def uninstall(*uris: str, database: str | None = None) -> None:
@@ -296,29 +317,49 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
         if table_oid is not None:
             claimed.add((table_oid, trigger.get_pgid(model)))
     for model, trigger in selected:
-        uri = trigger.get_uri(model)
-        if not _allowed(model, alias):
-            result.append(TriggerStatus(uri, Status.UNALLOWED, None, model, trigger))
-            continue
-        table_oid = oids.get(sql.quote_table(trigger.get_table(model)))
-        row = by_key.get((table_oid, trigger.get_pgid(model))) if table_oid else None
-        if row is None:
-            result.append(TriggerStatus(uri, Status.UNINSTALLED, None, model, trigger))
-            continue
-        expected = trigger.compile(model).sql
-        current = (
-            row.hash == expected.hash
-            and row.function_source == expected.function
-            and row.shape == _expected_shape(model, trigger)
-        )
-        state = Status.INSTALLED if current else Status.OUTDATED
-        result.append(TriggerStatus(uri, state, row.enabled, model, trigger, row))
+        result.append(_status_of(model, trigger, alias, oids, by_key))
     if not uris:
         for row in rows:
             if (row.table_oid, row.pgid) not in claimed:
                 uri = f"{row.schema}.{row.table}:{row.pgid}"
                 result.append(TriggerStatus(uri, Status.PRUNE, row.enabled, installed=row))
     return result
+
+
+def _status_of(
+    model: type[models.Model],
+    trigger: Trigger,
+    database: str,
+    oids: dict[str, int | None],
+    by_key: dict[tuple[int, str], InstalledTrigger],
+) -> TriggerStatus:
+    uri = trigger.get_uri(model)
+    if not _allowed(model, database):
+        return TriggerStatus(uri, Status.UNALLOWED, None, model, trigger)
+    table_oid = oids.get(sql.quote_table(trigger.get_table(model)))
+    row = by_key.get((table_oid, trigger.get_pgid(model))) if table_oid else None
+    if row is None:
+        return TriggerStatus(
+            uri, Status.UNINSTALLED, None, model, trigger, table_exists=bool(table_oid)
+        )
+    expected = trigger.compile(model).sql
+    current = (
+        row.hash == expected.hash
+        and row.function_source == expected.function
+        and row.shape == _expected_shape(model, trigger)
+    )
+    state = Status.INSTALLED if current else Status.OUTDATED
+    return TriggerStatus(uri, state, row.enabled, model, trigger, row)
+
+
+def trigger_status(
+    model: type[models.Model], trigger: Trigger, database: str | None = None
+) -> TriggerStatus:
+    """The status of ``trigger`` on ``model``, registered or not (one catalog query)."""
+    alias = _alias(database)
+    oids, rows = _read_catalog([trigger.get_table(model)], alias)
+    by_key = {(row.table_oid, row.pgid): row for row in rows}
+    return _status_of(model, trigger, alias, oids, by_key)
 
 
 _EVENT_BITS = {"INSERT": 4, "DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}

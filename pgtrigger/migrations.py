@@ -68,6 +68,18 @@ def _state_triggers(state: Any, app_label: str, model_name: str) -> list[compile
     return list(state.models[app_label, model_name.lower()].options.get(OPTION, []))
 
 
+def _compiled(trigger: Any, state: Any, app_label: str, model_name: str) -> compiler.Trigger:
+    """``trigger`` as compiled SQL.
+
+    Migration files written in the 3.x style pass a declaration (a ``pgtrigger.Trigger``
+    instance) to ``AddTrigger``/``AlterTrigger``; as in 4.x it is compiled against the model
+    of the migration state, so the state and the database hold what it meant then.
+    """
+    if isinstance(trigger, compiler.Trigger):
+        return trigger
+    return trigger.compile(state.apps.get_model(app_label, model_name))
+
+
 def _find(triggers: Iterable[compiler.Trigger], name: str) -> compiler.Trigger:
     for trigger in triggers:
         if trigger.name == name:
@@ -161,33 +173,34 @@ class AddTrigger(_TriggerOperation):
 
     def __init__(self, model_name: str, trigger: compiler.Trigger) -> None:
         self.model_name = model_name
-        self.trigger = trigger
+        self.trigger = trigger  # or a declaration, in files written in the 3.x style
 
     @property
     def trigger_name(self) -> str:
-        return self.trigger.name
+        return str(self.trigger.name)
 
     def state_forwards(self, app_label: str, state: Any) -> None:
+        compiled = _compiled(self.trigger, state, app_label, self.model_name)
         triggers = [
-            t
-            for t in _state_triggers(state, app_label, self.model_name)
-            if t.name != self.trigger.name
+            t for t in _state_triggers(state, app_label, self.model_name) if t.name != compiled.name
         ]
-        self._set_triggers(state, app_label, [*triggers, self.trigger])
+        self._set_triggers(state, app_label, [*triggers, compiled])
 
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        self._install(schema_editor, to_state, app_label, self.trigger)
+        trigger = _find(_state_triggers(to_state, app_label, self.model_name), self.trigger_name)
+        self._install(schema_editor, to_state, app_label, trigger)
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        self._uninstall(schema_editor, from_state, app_label, self.trigger)
+        trigger = _find(_state_triggers(from_state, app_label, self.model_name), self.trigger_name)
+        self._uninstall(schema_editor, from_state, app_label, trigger)
 
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:
         # Squashing: an added trigger absorbs later changes, and vanishes with its removal.
-        if self._same_trigger(operation, self.trigger.name):
+        if self._same_trigger(operation, self.trigger_name):
             if isinstance(operation, RemoveTrigger):
                 return []
             assert isinstance(operation, AlterTrigger)
@@ -197,11 +210,11 @@ class AddTrigger(_TriggerOperation):
         return super().reduce(operation, app_label)
 
     def describe(self) -> str:
-        return f"Create trigger {self.trigger.name} on model {self.model_name}"
+        return f"Create trigger {self.trigger_name} on model {self.model_name}"
 
     @property
     def migration_name_fragment(self) -> str:
-        return f"{self.model_name_lower}_{self.trigger.name.lower()}".replace("-", "_")
+        return f"{self.model_name_lower}_{self.trigger_name.lower()}".replace("-", "_")
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (
@@ -280,25 +293,28 @@ class AlterTrigger(_TriggerOperation):
         return self.name
 
     def state_forwards(self, app_label: str, state: Any) -> None:
+        compiled = _compiled(self.trigger, state, app_label, self.model_name)
         triggers = _state_triggers(state, app_label, self.model_name)
         self._set_triggers(
-            state, app_label, [self.trigger if t.name == self.name else t for t in triggers]
+            state, app_label, [compiled if t.name == self.name else t for t in triggers]
         )
 
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         old = _find(_state_triggers(from_state, app_label, self.model_name), self.name)
-        if old.pgid != self.trigger.pgid:
+        new = _find(_state_triggers(to_state, app_label, self.model_name), self.name)
+        if old.pgid != new.pgid:
             self._uninstall(schema_editor, from_state, app_label, old)
-        self._install(schema_editor, to_state, app_label, self.trigger)
+        self._install(schema_editor, to_state, app_label, new)
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
         old = _find(_state_triggers(to_state, app_label, self.model_name), self.name)
-        if old.pgid != self.trigger.pgid:
-            self._uninstall(schema_editor, from_state, app_label, self.trigger)
+        new = _find(_state_triggers(from_state, app_label, self.model_name), self.name)
+        if old.pgid != new.pgid:
+            self._uninstall(schema_editor, from_state, app_label, new)
         self._install(schema_editor, to_state, app_label, old)
 
     def reduce(self, operation: Operation, app_label: str) -> list[Operation] | bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps as global_apps
+from django.core import checks
 from django.db.models.signals import class_prepared
 
 if TYPE_CHECKING:
@@ -159,3 +160,24 @@ def _register_meta_triggers(sender: type[models.Model], **kwargs: object) -> Non
 
 
 class_prepared.connect(_register_meta_triggers)
+
+
+@checks.register()
+def check_app_installed(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """E020: triggers are declared, but without the app nothing checks, migrates or installs them.
+
+    Registered when ``pgtrigger`` is imported (by the models that declare triggers), not by the
+    app's ``ready()``, which is exactly what does not run when the app is missing.
+    """
+    if not _registry or global_apps.is_installed("pgtrigger"):
+        return []
+    uris = sorted(_registry)
+    shown = ", ".join(uris[:3]) + (f" and {len(uris) - 3} more" if len(uris) > 3 else "")
+    return [
+        checks.Error(
+            f'Triggers are declared ({shown}) but "pgtrigger" is not in INSTALLED_APPS: they '
+            "are not checked, not written to migrations and never installed.",
+            hint='Add "pgtrigger" to INSTALLED_APPS.',
+            id="pgtrigger.E020",
+        )
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pgtrigger import compiler, sql
@@ -56,6 +56,23 @@ def ignore_check_sql(pgid: str) -> str:
     """
     needle = sql.quote_literal(f'"{pgid}"')
     return f"strpos(COALESCE(current_setting('{sql.IGNORE_SETTING}', true), ''), {needle}) = 0"
+
+
+class Undo:
+    """What ``Trigger.install()`` and friends return: used in ``with``, it reverts the call.
+
+    The call has already acted; without ``with`` the object is simply dropped. The undo runs
+    however the block exits.
+    """
+
+    def __init__(self, undo: Callable[[], object]) -> None:
+        self._undo = undo
+
+    def __enter__(self) -> Undo:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._undo()
 
 
 class Trigger:
@@ -251,42 +268,65 @@ class Trigger:
         return []
 
     # --- registration ---------------------------------------------------------------------------
-    def register(self, *models: type[models.Model]) -> Trigger:
+    # Each of these acts at once and returns an ``Undo``: ``with trigger.install(Model): ...``
+    # reverts the call when the block exits, as in 4.x.
+    def register(self, *models: type[models.Model]) -> Undo:
         """Register this trigger on ``models``."""
         from pgtrigger import registry
 
         for model in models:
             registry.add(model, self)
-        return self
+        return Undo(lambda: self.unregister(*models))
 
-    def unregister(self, *models: type[models.Model]) -> Trigger:
+    def unregister(self, *models: type[models.Model]) -> Undo:
+        """Unregister this trigger from ``models``."""
         from pgtrigger import registry
 
         for model in models:
             registry.remove(model, self)
-        return self
+        return Undo(lambda: self.register(*models))
 
     # --- installation ---------------------------------------------------------------------------
-    def install(self, model: type[models.Model], database: str | None = None) -> None:
+    def install(self, model: type[models.Model], database: str | None = None) -> Undo:
+        """Install (or update in place) the trigger on ``model``'s table."""
         from pgtrigger import installation, registry
 
         registry.refuse_collisions([(model, self)])
         installation.install_compiled([self.compile(model)], database=database)
+        return Undo(lambda: self.uninstall(model, database=database))
 
-    def uninstall(self, model: type[models.Model], database: str | None = None) -> None:
+    def uninstall(self, model: type[models.Model], database: str | None = None) -> Undo:
+        """Drop the trigger and its function."""
         from pgtrigger import installation
 
         installation.uninstall_compiled([self.compile(model)], database=database)
+        return Undo(lambda: self.install(model, database=database))
 
-    def enable(self, model: type[models.Model], database: str | None = None) -> None:
+    def enable(self, model: type[models.Model], database: str | None = None) -> Undo:
         from pgtrigger import installation
 
         installation.set_enabled([self.compile(model)], True, database=database)
+        return Undo(lambda: self.disable(model, database=database))
 
-    def disable(self, model: type[models.Model], database: str | None = None) -> None:
+    def disable(self, model: type[models.Model], database: str | None = None) -> Undo:
         from pgtrigger import installation
 
         installation.set_enabled([self.compile(model)], False, database=database)
+        return Undo(lambda: self.enable(model, database=database))
+
+    def get_installation_status(
+        self, model: type[models.Model], database: str | None = None
+    ) -> tuple[str, bool | None]:
+        """``(status, enabled)`` of the trigger on ``model`` in ``database``.
+
+        ``status`` is ``"INSTALLED"``, ``"OUTDATED"`` (installed, but not as declared),
+        ``"UNINSTALLED"`` or ``"UNALLOWED"`` (the router keeps the model out of the database);
+        ``enabled`` is None unless the trigger is installed. Registration is not needed.
+        """
+        from pgtrigger import installation
+
+        found = installation.trigger_status(model, self, database=database)
+        return found.status.value, found.enabled
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.name}>"

@@ -1,7 +1,9 @@
 """Build the docs and load every page in headless Chromium.
 
-Each page must render its navigation and, where the Markdown has code, its code blocks; each
-cookbook recipe page must show its recipe's code. A screenshot of the home page and of one
+Each page must render its navigation and, where the Markdown has code, its code blocks, with no
+line cut off at a common laptop width (1366 px; Python must fit without wrapping); each
+cookbook recipe page must show its models, when to use it, its variations, its SQL and its
+demo. A screenshot of the home page and of one
 cookbook page is written to ``--out``. Fails when Chromium is not installed
 (``apt-get install chromium``).
 """
@@ -12,6 +14,7 @@ import argparse
 import functools
 import html
 import http.server
+import io
 import pathlib
 import re
 import shutil
@@ -43,6 +46,47 @@ def chromium(args: list[str], profile: str) -> str:
     return result.stdout
 
 
+# Marks every code block whose end a reader cannot see with data-cut="<its longest line>":
+# a horizontal scrollbar hides it, or, for Python, it wraps (the CSS wraps long lines; Python
+# is laid out to fit, since a wrapped line reads like two). Runs once the page is laid out,
+# before --dump-dom serializes it.
+MEASURE = b"""<script>
+for (const code of document.querySelectorAll(".md-typeset pre > code")) {
+  const python = code.closest(".language-python") !== null;
+  if (python) code.style.whiteSpace = "pre";
+  if (code.scrollWidth > code.clientWidth + 1) {
+    const lines = code.textContent.split("\\n");
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a)).trim();
+    code.dataset.cut = (python ? "wraps: " : "") + longest;
+  }
+  code.style.whiteSpace = "";
+}
+</script>"""
+
+LAPTOP = "--window-size=1366,768"
+"""A common laptop screen: code blocks must fit at this width."""
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site, with the measuring script added to every HTML page."""
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = pathlib.Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix != ".html" or not path.is_file():
+            return super().send_head()
+        body = path.read_bytes().replace(b"</body>", MEASURE + b"</body>")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "site-check"))
@@ -57,7 +101,7 @@ def main() -> int:
         cwd=ROOT,
         capture_output=True,
     )
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler = functools.partial(_Handler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -68,7 +112,7 @@ def main() -> int:
     for page in pages:
         path = "/" + str(page.parent.relative_to(site)).replace(".", "") + "/"
         path = path.replace("//", "/")
-        dom = chromium(["--dump-dom", base + path], profile)
+        dom = chromium(["--dump-dom", LAPTOP, base + path], profile)
         source = page.read_text()
         problems = []
         if 'class="md-nav' not in dom:
@@ -81,15 +125,23 @@ def main() -> int:
         if re.search(r"--8&lt;--|--8<--", dom):
             problems.append("unresolved snippet")
         recipe = path.startswith("/cookbook/") and path.count("/") == 3
-        if recipe and "def demo(" not in html.unescape(re.sub(r"<[^>]+>", "", dom)):
-            problems.append("the recipe's code (def demo) is not on the page")
+        text = html.unescape(re.sub(r"<[^>]+>", "", dom))
+        for part, marker in (
+            ("models", "import pgtrigger"),
+            ("SQL", "CREATE OR REPLACE FUNCTION"),
+            ("demo", "def demo("),
+            ("when to use it", "When to use it"),
+            ("variations", "Variations"),
+        ):
+            if recipe and marker not in text:
+                problems.append(f"the recipe's {part} ({marker}) is not on the page")
+        cut = [html.unescape(line) for line in re.findall(r'data-cut="([^"]*)"', dom)]
+        if cut:
+            problems.append(f"code cut off at 1366px wide: {cut}")
         if problems:
             failures.append(f"{path}: {', '.join(problems)}")
-    for name, path in (("home", "/"), ("cookbook-fsm", "/cookbook/fsm/")):
-        chromium(
-            [f"--screenshot={out / (name + '.png')}", "--window-size=1280,1600", base + path],
-            profile,
-        )
+    for name, path in (("home", "/"), ("cookbook-soft-delete", "/cookbook/soft_delete/")):
+        chromium([f"--screenshot={out / (name + '.png')}", LAPTOP, base + path], profile)
     server.shutdown()
     for failure in failures:
         print("FAILED", failure)

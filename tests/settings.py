@@ -17,6 +17,8 @@ INSTALLED_APPS = [
     "tests.runtime",
     "tests.reliability",
     "cookbook",
+    "pghistory",  # django-pghistory 3.9.2, unchanged (tests/pghistory_app)
+    "tests.pghistory_app",
 ]
 if django.VERSION >= (5, 2):
     INSTALLED_APPS.append("tests.composite")

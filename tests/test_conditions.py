@@ -3,10 +3,14 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import FieldError
+from django.db import ProgrammingError, transaction
 from django.db.models.functions import Lower
 
 import pgtrigger
+from pgtrigger.checks import check_trigger
 from tests import models
+from tests.reliability.models import Record
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +104,69 @@ def test_conditions_combine_across_kinds():
         '(OLD."int_field" IS DISTINCT FROM NEW."int_field") AND (NEW."int_field" > 0)'
     )
     assert (~pgtrigger.Condition("TRUE")).resolve(models.TestModel) == "NOT (TRUE)"
+
+
+def test_negation_on_a_nullable_column_fires_as_django_exclude(install):
+    """The issue's Protect: ``~Q(new__int_field=5)`` also refuses 1 -> NULL, as exclude() would."""
+    install(
+        models.TestModel,
+        pgtrigger.Protect(
+            name="not_five", operation=pgtrigger.Update, condition=~pgtrigger.Q(new__int_field=5)
+        ),
+    )
+    row = models.TestModel.objects.create(int_field=1)
+    rows = models.TestModel.objects.filter(pk=row.pk)
+    assert list(models.TestModel.objects.exclude(int_field=5).filter(pk=row.pk)) == [row]
+    with pytest.raises(ProgrammingError, match="Cannot update"), transaction.atomic():
+        rows.update(int_field=None)
+    with pytest.raises(ProgrammingError, match="Cannot update"), transaction.atomic():
+        rows.update(int_field=3)
+    rows.update(int_field=5)
+    assert (~pgtrigger.Q(new__int_field=5)).resolve(models.TestModel) == (
+        'NOT (NEW."int_field" = 5 AND NEW."int_field" IS NOT NULL)'
+    )
+
+
+def test_empty_in_is_a_constant_as_in_django():
+    empty = pgtrigger.Q(new__int_field__in=[])
+    assert empty.resolve(models.TestModel) == "FALSE"
+    assert (~empty).resolve(models.TestModel) == "TRUE"
+    either = empty | pgtrigger.Q(new__int_field=1)
+    assert either.resolve(models.TestModel) == 'NEW."int_field" = 1'
+    assert (empty & pgtrigger.Q(new__int_field=1)).resolve(models.TestModel) == "FALSE"
+
+
+def test_foreign_key_paths_name_the_rows_own_column():
+    for condition in (
+        pgtrigger.Q(new__ref=7),
+        pgtrigger.Q(new__ref_id=7),
+        pgtrigger.Q(new__ref__id=7),
+        pgtrigger.Q(new__ref__pk=7),
+        pgtrigger.Q(new__ref=Record(pk=7)),
+    ):
+        assert condition.resolve(Record) == 'NEW."ref_id" = 7', condition
+
+
+def test_null_safe_lookups_on_foreign_keys_stay_null_safe_under_negation():
+    changed = pgtrigger.Q(new__ref__df=pgtrigger.F("old__ref"))
+    assert changed.resolve(Record) == 'NEW."ref_id" IS DISTINCT FROM (OLD."ref_id")'
+    assert (~changed).resolve(Record) == 'NOT (NEW."ref_id" IS DISTINCT FROM (OLD."ref_id"))'
+    assert pgtrigger.Q(old__ref__ndf=Record(pk=3)).resolve(Record) == (
+        'OLD."ref_id" IS NOT DISTINCT FROM 3'
+    )
+
+
+def test_a_path_through_a_relation_is_refused_at_check_time():
+    condition = pgtrigger.Q(new__ref__txt="a")
+    with pytest.raises(FieldError, match=r"only read the row's own columns.*new__<fk>_id"):
+        condition.resolve(Record)
+    trigger = pgtrigger.Trigger(
+        name="joined",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Update,
+        condition=condition,
+        func="RETURN NEW;",
+    )
+    errors = list(check_trigger(Record, trigger))
+    assert [e.id for e in errors] == ["pgtrigger.E001"]
+    assert "only read the row's own columns" in errors[0].msg

@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -15,11 +16,21 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_cookbook_doc_page_includes_the_recipe_file(name):
+def test_cookbook_doc_page_shows_the_recipe_its_sql_and_its_demo(name):
     page = (ROOT / "docs" / "cookbook" / f"{name}.md").read_text()
-    assert f'--8<-- "cookbook/pages/{name}.py"' in page
+    assert f'--8<-- "cookbook/pages/{name}.py:models"' in page
+    assert f'--8<-- "cookbook/pages/{name}.py:demo"' in page
+    assert f'--8<-- "build/recipe-sql/{name}.sql"' in page
     assert f"docs/cookbook/output/{name}.txt" in page
+    assert "## When to use it" in page and "## Variations" in page
     assert f"cookbook/{name}.md" in (ROOT / "mkdocs.yml").read_text()
+
+
+def test_no_doc_page_includes_a_whole_cookbook_file():
+    """Pages include a recipe's models (or demo) section, never the file with its test helpers."""
+    for page in (ROOT / "docs").rglob("*.md"):
+        for include in re.findall(r'--8<-- "(cookbook/pages/[^"]+)"', page.read_text()):
+            assert include.endswith((":models", ":demo")), f"{page}: {include}"
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The cookbook pages, in reading order. Each module has models and a ``demo()``."""
+"""The cookbook pages in reading order; each has models and a ``demo()``."""
 
 PAGES = [
     "protect",

@@ -1,12 +1,13 @@
 """Append-only models: rows can be inserted, never changed or deleted.
 
-One `Protect` trigger for both operations makes an audit log or a ledger immutable.
+One `Protect` trigger for both operations makes an audit log or a ledger
+immutable.
 """
 
+# --8<-- [start:models]
 from django.db import models
 
 import pgtrigger
-from cookbook.show import check, refused
 
 
 class LedgerEntry(models.Model):
@@ -15,15 +16,30 @@ class LedgerEntry(models.Model):
 
     class Meta:
         triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+            pgtrigger.Protect(
+                name="append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
         ]
 
 
+# --8<-- [end:models]
+
+
+# --8<-- [start:demo]
 def demo() -> list[str]:
+    from cookbook.show import check, refused
+
     entry = LedgerEntry.objects.create(account="cash", amount="10.00")
     LedgerEntry.objects.create(account="cash", amount="-2.50")
+    entries = LedgerEntry.objects.filter(pk=entry.pk)
     return [
-        check(LedgerEntry.objects.count() == 2, "inserted 2 ledger entries"),
-        refused(lambda: LedgerEntry.objects.filter(pk=entry.pk).update(amount=0), "update"),
+        check(
+            LedgerEntry.objects.count() == 2, "inserted 2 ledger entries"
+        ),
+        refused(lambda: entries.update(amount=0), "update"),
         refused(entry.delete, "Cannot delete rows"),
     ]
+
+
+# --8<-- [end:demo]

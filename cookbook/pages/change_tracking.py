@@ -1,13 +1,14 @@
 """Change tracking: record old and new values of chosen fields.
 
-`pgtrigger.TrackChanges` is statement-level: a bulk update of any number of rows writes its
-events with one `INSERT ... SELECT` from the transition tables.
+`pgtrigger.TrackChanges` is statement-level: a bulk update of any number
+of rows writes its events with one `INSERT ... SELECT` from the
+transition tables.
 """
 
+# --8<-- [start:models]
 from django.db import models
 
 import pgtrigger
-from cookbook.show import check
 
 
 class FieldChange(models.Model):
@@ -28,19 +29,42 @@ class Employee(models.Model):
             pgtrigger.TrackChanges(
                 name="track_salary_and_title",
                 fields=["salary", "title"],
-                to="cookbook.FieldChange",
-            )
+                to=FieldChange,
+            ),
         ]
 
 
+# --8<-- [end:models]
+
+
+# --8<-- [start:demo]
 def demo() -> list[str]:
+    from cookbook.show import check
+
     Employee.objects.bulk_create(
-        [Employee(name=n, salary=100, title="engineer") for n in ("ada", "bob", "cy")]
+        [
+            Employee(name=name, salary=100, title="engineer")
+            for name in ("ada", "bob", "cy")
+        ]
     )
     Employee.objects.update(salary=models.F("salary") + 10)
-    Employee.objects.filter(name="ada").update(title="lead", name="Ada")
-    events = list(FieldChange.objects.order_by("id").values_list("field", "old_value", "new_value"))
+    ada = Employee.objects.filter(name="ada")
+    ada.update(title="lead", name="Ada")
+    events = list(
+        FieldChange.objects.order_by("id").values_list(
+            "field", "old_value", "new_value"
+        )
+    )
     return [
-        check(events.count(("salary", 100, 110)) == 3, "3 salary changes from one bulk update"),
-        check(events[-1] == ("title", "engineer", "lead"), "ada's title change (name untracked)"),
+        check(
+            events.count(("salary", 100, 110)) == 3,
+            "3 salary changes from one bulk update",
+        ),
+        check(
+            events[-1] == ("title", "engineer", "lead"),
+            "ada's title change (name untracked)",
+        ),
     ]
+
+
+# --8<-- [end:demo]

@@ -1,12 +1,13 @@
 """Conditional deletion protection: only some rows may be deleted.
 
-A `condition` narrows `Protect`: here active accounts cannot be deleted, closed ones can.
+A `condition` narrows `Protect`: here active accounts cannot be deleted,
+closed ones can.
 """
 
+# --8<-- [start:models]
 from django.db import models
 
 import pgtrigger
-from cookbook.show import check, refused
 
 
 class Account(models.Model):
@@ -19,15 +20,25 @@ class Account(models.Model):
                 name="protect_active_deletes",
                 operation=pgtrigger.Delete,
                 condition=pgtrigger.Q(old__is_active=True),
-            )
+            ),
         ]
 
 
+# --8<-- [end:models]
+
+
+# --8<-- [start:demo]
 def demo() -> list[str]:
+    from cookbook.show import check, refused
+
     active = Account.objects.create(name="active")
     closed = Account.objects.create(name="closed", is_active=False)
     closed.delete()
+    gone = not Account.objects.filter(name="closed").exists()
     return [
-        check(not Account.objects.filter(name="closed").exists(), "deleted the closed account"),
-        refused(active.delete, "Cannot delete rows from cookbook_account"),
+        check(gone, "deleted the closed account"),
+        refused(active.delete, "Cannot delete rows"),
     ]
+
+
+# --8<-- [end:demo]

@@ -1,14 +1,16 @@
-"""Deferrable "child must exist": a check that waits for the end of the transaction.
+"""Deferrable "child must exist": a check at the end of the transaction.
 
-With `timing=pgtrigger.Deferred` the trigger is a deferrable constraint trigger: it runs at
-commit, so a parent and its first child can be created in any order within a transaction.
-`pgtrigger.constraints(pgtrigger.Immediate, ...)` makes it run at once instead.
+With `timing=pgtrigger.Deferred` the trigger is a deferrable constraint
+trigger: it runs at commit, so a parent and its first child can be
+created in any order within a transaction.
+`pgtrigger.constraints(pgtrigger.Immediate, ...)` makes it run at once
+instead.
 """
 
-from django.db import models, transaction
+# --8<-- [start:models]
+from django.db import models
 
 import pgtrigger
-from cookbook.show import check, refused
 
 
 class Team(models.Model):
@@ -21,12 +23,15 @@ class Team(models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
                 timing=pgtrigger.Deferred,
-                func=(
-                    "IF NOT EXISTS (SELECT 1 FROM cookbook_teammember WHERE team_id = NEW.id) "
-                    "THEN RAISE EXCEPTION 'team % has no member', NEW.name; END IF; "
-                    "RETURN NULL;"
-                ),
-            )
+                func="""
+                IF NOT EXISTS (
+                    SELECT 1 FROM team_member WHERE team_id = NEW.id
+                ) THEN
+                    RAISE EXCEPTION 'team % has no member', NEW.name;
+                END IF;
+                RETURN NULL;
+                """,
+            ),
         ]
 
 
@@ -34,19 +39,39 @@ class TeamMember(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE)
     name = models.CharField(max_length=32)
 
+    class Meta:
+        db_table = "team_member"  # a fixed name for the trigger's SQL
 
+
+# --8<-- [end:models]
+
+
+# --8<-- [start:demo]
 def demo() -> list[str]:
+    from django.db import transaction
+
+    from cookbook.show import check, refused
+
     def create_team(name: str, with_member: bool) -> None:
         with transaction.atomic():
-            # The check runs at the end of the transaction (here a savepoint's release is
-            # not the end, so it is forced with constraints(Immediate)).
             team = Team.objects.create(name=name)
             if with_member:
                 TeamMember.objects.create(team=team, name="first")
-            pgtrigger.constraints(pgtrigger.Immediate, "cookbook.Team:team_has_member")
+            # The check runs at the end of the transaction; a savepoint's
+            # release is not the end, so constraints() forces it here.
+            pgtrigger.constraints(
+                pgtrigger.Immediate, f"{Team._meta.label}:team_has_member"
+            )
 
     create_team("core", with_member=True)
+    created = Team.objects.filter(name="core").exists()
     return [
-        check(Team.objects.filter(name="core").exists(), "team created, member added after it"),
-        refused(lambda: create_team("empty", with_member=False), "team empty has no member"),
+        check(created, "team created, member added after it"),
+        refused(
+            lambda: create_team("empty", with_member=False),
+            "team empty has no member",
+        ),
     ]
+
+
+# --8<-- [end:demo]

@@ -1,13 +1,13 @@
 """Freezing published rows: drafts are editable, published posts are not.
 
-A `Protect` on updates whose condition looks at the old row: once a post is published no
-column may change, except that it can be archived.
+A `Protect` on updates whose condition looks at the old row: once a post
+is published no column may change, except that it can be archived.
 """
 
+# --8<-- [start:models]
 from django.db import models
 
 import pgtrigger
-from cookbook.show import check, refused
 
 
 class Post(models.Model):
@@ -19,19 +19,37 @@ class Post(models.Model):
             pgtrigger.Protect(
                 name="freeze_published",
                 operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__status="published")
-                & ~pgtrigger.Q(new__status="archived"),
-            )
+                condition=(
+                    pgtrigger.Q(old__status="published")
+                    & ~pgtrigger.Q(new__status="archived")
+                ),
+            ),
         ]
 
 
+# --8<-- [end:models]
+
+
+# --8<-- [start:demo]
 def demo() -> list[str]:
+    from cookbook.show import check, refused
+
     post = Post.objects.create(title="Draft title")
     post.title = "Final title"
     post.status = "published"
     post.save()
-    lines = [check(Post.objects.get().status == "published", "edited the draft, published it")]
-    lines.append(refused(lambda: Post.objects.update(title="Sneaky edit"), "Cannot update rows"))
+    published = Post.objects.get().status == "published"
+    lines = [check(published, "edited the draft, published it")]
+    lines.append(
+        refused(
+            lambda: Post.objects.update(title="Sneaky edit"),
+            "Cannot update rows",
+        )
+    )
     Post.objects.update(status="archived")
-    lines.append(check(Post.objects.get().status == "archived", "archived the published post"))
+    archived = Post.objects.get().status == "archived"
+    lines.append(check(archived, "archived the published post"))
     return lines
+
+
+# --8<-- [end:demo]

@@ -1,17 +1,20 @@
 """Official interface: an operation possible only through one code path.
 
-`pgtrigger.OfficialInterface` protects the operation everywhere; its `official` decorator
-opens it inside the blessed function (with `pgtrigger.ignore`). Here members are created
-only by `Member.objects.join()`, which also validates the email.
+`pgtrigger.OfficialInterface` protects the operation everywhere; its
+`official` decorator opens it inside the blessed function (with
+`pgtrigger.ignore`). Here members are created only by
+`Member.objects.join()`, which also validates the email.
 """
 
+# --8<-- [start:models]
 from django.db import models
 
 import pgtrigger
-from cookbook.show import check, refused
 
 official_join = pgtrigger.OfficialInterface(
-    name="official_join", operation=pgtrigger.Insert, hint="use Member.objects.join()"
+    name="official_join",
+    operation=pgtrigger.Insert,
+    hint="use Member.objects.join()",
 )
 
 
@@ -31,9 +34,22 @@ class Member(models.Model):
         triggers = [official_join]
 
 
+# --8<-- [end:models]
+
+
+# --8<-- [start:demo]
 def demo() -> list[str]:
+    from cookbook.show import check, refused
+
     Member.objects.join("Ada@Example.com")
+    joined = Member.objects.get().email == "ada@example.com"
     return [
-        check(Member.objects.get().email == "ada@example.com", "joined through join()"),
-        refused(lambda: Member.objects.create(email="x"), "use Member.objects.join()"),
+        check(joined, "joined through join()"),
+        refused(
+            lambda: Member.objects.create(email="x"),
+            "use Member.objects.join()",
+        ),
     ]
+
+
+# --8<-- [end:demo]

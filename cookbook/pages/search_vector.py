@@ -1,14 +1,15 @@
 """UpdateSearchVector: a full-text search column the database keeps current.
 
-`pgtrigger.UpdateSearchVector` sets a `SearchVectorField` from document fields on every insert
-and update, so full-text search needs no application code to stay in sync.
+`pgtrigger.UpdateSearchVector` sets a `SearchVectorField` from document
+fields on every insert and update, so full-text search needs no
+application code to stay in sync.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorField
+# --8<-- [start:models]
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 import pgtrigger
-from cookbook.show import check
 
 
 class Note(models.Model):
@@ -19,14 +20,38 @@ class Note(models.Model):
     class Meta:
         triggers = [
             pgtrigger.UpdateSearchVector(
-                name="note_search", vector_field="search", document_fields=["title", "body"]
-            )
+                name="note_search",
+                vector_field="search",
+                document_fields=["title", "body"],
+            ),
         ]
 
 
+# --8<-- [end:models]
+
+
+# --8<-- [start:demo]
 def demo() -> list[str]:
-    Note.objects.create(title="Postgres triggers", body="They run in the database.")
+    from django.contrib.postgres.search import SearchQuery
+
+    from cookbook.show import check
+
+    Note.objects.create(
+        title="Postgres triggers", body="They run in the database."
+    )
     Note.objects.create(title="Groceries", body="apples, running shoes")
     Note.objects.filter(title="Groceries").update(body="apples")
-    found = list(Note.objects.filter(search=SearchQuery("running")).values_list("title", flat=True))
-    return [check(found == ["Postgres triggers"], f"search for 'running' finds {found}")]
+    found = list(
+        Note.objects.filter(search=SearchQuery("running")).values_list(
+            "title", flat=True
+        )
+    )
+    return [
+        check(
+            found == ["Postgres triggers"],
+            f"search for 'running' finds {found}",
+        )
+    ]
+
+
+# --8<-- [end:demo]

@@ -10,7 +10,7 @@ from django.core import checks
 from django.db import models
 
 from pgtrigger import sql
-from pgtrigger.contrib import _columns
+from pgtrigger.contrib import _columns, _schemas
 from pgtrigger.primitives import After, Referencing, Statement, Update
 from pgtrigger.trigger import Trigger
 
@@ -86,15 +86,22 @@ class TrackChanges(Trigger):
             names.append(TIMESTAMP_FIELD)
             selected.append("now()")
         targets = ", ".join(_columns.column(events, name) for name in names)
-        return (
-            f"INSERT INTO {sql.quote_table(events._meta.db_table)} ({targets})\n"
-            f"    SELECT {', '.join(selected)}\n"
-            f"    FROM old_values o JOIN new_values n ON {_columns.pk_match(model, 'o', 'n')}\n"
-            f"    CROSS JOIN LATERAL (VALUES\n        {values}\n"
-            "    ) AS c(field, old_value, new_value)\n"
-            "    WHERE c.old_value IS DISTINCT FROM c.new_value;\n"
-            "    RETURN NULL;"
-        )
+        referencing = self.get_referencing(model)
+        assert referencing is not None and referencing.old and referencing.new
+        old, new = sql.quote_ident(referencing.old), sql.quote_ident(referencing.new)
+
+        def insert(refs: _schemas.Refs) -> str:
+            # The transition tables are visible to EXECUTE as well as to static SQL.
+            return (
+                f"INSERT INTO {refs.table(events._meta.db_table)} ({targets})\n"
+                f"    SELECT {', '.join(selected)}\n"
+                f"    FROM {old} o JOIN {new} n ON {_columns.pk_match(model, 'o', 'n')}\n"
+                f"    CROSS JOIN LATERAL (VALUES\n        {values}\n"
+                "    ) AS c(field, old_value, new_value)\n"
+                "    WHERE c.old_value IS DISTINCT FROM c.new_value"
+            )
+
+        return f"{_schemas.statement(self.get_table(model), insert)}\n    RETURN NULL;"
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
         try:

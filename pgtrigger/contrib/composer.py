@@ -9,7 +9,7 @@ from django.core import checks
 from django.db import models
 
 from pgtrigger import options, sql
-from pgtrigger.conditions import Q, _Changes, row_aliases
+from pgtrigger.conditions import row_aliases
 from pgtrigger.contrib import _columns
 from pgtrigger.func import Func
 from pgtrigger.primitives import Delete, Insert, Referencing, Statement, Update, UpdateOf
@@ -25,15 +25,24 @@ class Composer(Trigger):
     new, ``Delete``: old), and a field condition (``Q``, ``AnyChange``...) is not a ``WHEN``
     clause but filters those tables inside the function. A ``Func`` template then sees:
 
-    - ``{cond_old_values}``: a subquery of the ``old_values`` rows meeting the condition;
-    - ``{cond_new_values}``: a subquery of the ``new_values`` rows meeting the condition;
-    - ``{cond_joined_values}``: a subquery of old and new rows (joined on the primary key)
-      meeting the condition, with columns ``old__<column>`` and ``new__<column>``.
+    - ``{cond_old_values}``: the ``old_values`` rows meeting the condition;
+    - ``{cond_new_values}``: the ``new_values`` rows meeting the condition;
+    - ``{cond_joined_values}``: old and new rows (joined on the primary key) meeting the
+      condition.
 
-    Use them as ``FROM {cond_new_values} AS changed``. Of those tables, only the ones the
-    rendered function names (through these variables or directly) are declared: PostgreSQL
-    keeps a copy of every row of each declared table, so a check of old rows alone does not
-    pay for the new ones, and a subquery over one table has no join. Example, a
+    Each is a ``FROM`` item in one of two forms, chosen by what follows it in the template:
+
+    - with an alias (``FROM {cond_new_values} AS changed``): a subquery under that alias;
+      ``{cond_joined_values}`` then has columns ``old__<column>`` and ``new__<column>``;
+    - without one (``SELECT new_values.* FROM {cond_new_values}``, as in 4.x): the rows keep
+      the transition tables' names, ``old_values`` and ``new_values`` (both of them where
+      the condition reads both rows, or for ``{cond_joined_values}``).
+
+    A raw ``Condition`` on ``OLD.``/``NEW.`` is rewritten to ``old_values.``/``new_values.``.
+    Of those tables, only the ones the rendered function names (through these variables or
+    directly) are declared: PostgreSQL keeps a copy of every row of each declared table, so a
+    check of old rows alone does not pay for the new ones, and a subquery over one table has
+    no join. Example, a
     statement-level read-only check that runs once per bulk update::
 
         pgtrigger.Composer(
@@ -66,26 +75,25 @@ class Composer(Trigger):
             return func
         return super().get_func(model)
 
-    def _statement_condition(self) -> bool:
-        return self.level == Statement and self.condition is not None
-
     def render_condition(self, model: type[models.Model]) -> str:
-        if self._statement_condition():
+        if self.level == Statement:
             return ""  # applied to the transition tables by the template variables
         return super().render_condition(model)
 
     def _condition_rows(self, model: type[models.Model]) -> set[str]:
         """The transition tables (``"old"``, ``"new"``) the condition reads."""
-        if self.condition is None:
+        condition = self.get_condition(model)
+        if condition is None:
             return set()
-        return {row.lower() for row in self.condition.references(model)}
+        return {row.lower() for row in condition.references(model)}
 
-    def _statement_where(self, model: type[models.Model]) -> str:
-        """The condition over the transition tables."""
-        if self.condition is None:
-            return "TRUE"
+    def _statement_where(self, model: type[models.Model]) -> str | None:
+        """The condition over the transition tables (None without a condition)."""
+        condition = self.get_condition(model)
+        if condition is None:
+            return None
         with row_aliases(old="old_values", new="new_values"):
-            return self.condition.resolve(model)
+            return condition.resolve(model)
 
     def get_referencing(self, model: type[models.Model]) -> Referencing | None:
         """Only the transition tables the rendered function names: PostgreSQL stores every
@@ -99,63 +107,34 @@ class Composer(Trigger):
         new = declared.new if "new" in used else None
         return Referencing(old=old, new=new) if old or new else None
 
-    def get_func_template_kwargs(self, model: type[models.Model]) -> dict[str, Any]:
-        if self.level != Statement:
-            return {}
-        where = self._statement_where(model)
-        condition_rows = self._condition_rows(model)
-
-        def rows_where(select: str, rows: set[str]) -> str:
-            if rows >= {"old", "new"}:
-                join = _columns.pk_match(model, "old_values", "new_values")
-                return _materialized(
-                    f"SELECT {select} FROM old_values JOIN new_values ON {join} WHERE {where}"
-                )
-            # One table, no join: a plain subquery the planner can fold into the caller's.
-            (row,) = rows
-            return f"(SELECT {select} FROM {row}_values WHERE {where})"
-
+    def _fragment_names(self) -> list[str]:
+        """The ``{cond_*}`` variables the operation has transition tables for."""
         operations = self.operation.operations if self.operation else ()
         updates = any(_is_update(op) for op in operations)
         has_old = updates or Delete in operations
         has_new = updates or Insert in operations
-        kwargs = {}
-        if has_old:
-            kwargs["cond_old_values"] = rows_where("old_values.*", {"old"} | condition_rows)
-        if has_new:
-            kwargs["cond_new_values"] = rows_where("new_values.*", {"new"} | condition_rows)
-        if has_old and has_new:
-            columns = [
-                sql.quote_ident(options.column(f))
-                for f in options.concrete_options(model).local_concrete_fields
-            ]
-            selected = ", ".join(
-                [
-                    f"old_values.{c} AS {sql.quote_ident('old__' + c.strip(chr(34)))}"
-                    for c in columns
-                ]
-                + [
-                    f"new_values.{c} AS {sql.quote_ident('new__' + c.strip(chr(34)))}"
-                    for c in columns
-                ]
-            )
-            kwargs["cond_joined_values"] = rows_where(selected, {"old", "new"})
-        return kwargs
+        names = ["cond_old_values"] if has_old else []
+        names += ["cond_new_values"] if has_new else []
+        return [*names, "cond_joined_values"] if has_old and has_new else names
+
+    def get_func_template_kwargs(self, model: type[models.Model]) -> dict[str, Any]:
+        if self.level != Statement:
+            return {}
+        # Placeholders: which SQL a variable stands for depends on the alias that follows it
+        # in the rendered function (see render_func).
+        return {name: f"{_MARK}{name}{_MARK}" for name in self._fragment_names()}
+
+    def render_func(self, model: type[models.Model]) -> str:
+        rendered = super().render_func(model)
+        if self.level != Statement or _MARK not in rendered:
+            return rendered
+        fragments = _Fragments(model, self._statement_where(model), self._condition_rows(model))
+        return _FRAGMENT.sub(fragments.expand, rendered)
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
         if self.level != Statement:
             return []
         label = f'Trigger "{self.name}" on {model._meta.label}'
-        if self.condition is not None and not isinstance(self.condition, (Q, _Changes)):
-            return [
-                checks.Error(
-                    f"{label}: a statement-level Composer needs a field condition "
-                    "(pgtrigger.Q or a change condition), not raw SQL.",
-                    hint="Express the condition with pgtrigger.Q / AnyChange.",
-                    obj=model,
-                    id="pgtrigger.E105",
-                )
-            ]
         try:
             function, where = self.render_func(model), self._statement_where(model)
         except Exception:  # a declaration that does not render: E001 or E010 reports it
@@ -176,7 +155,7 @@ class Composer(Trigger):
                     id="pgtrigger.E009",
                 )
             )
-        if self.condition is not None and where not in function:
+        if where is not None and where not in function:
             # The condition is no WHEN clause here: unread, it would filter nothing.
             errors.append(
                 checks.Error(
@@ -193,6 +172,84 @@ class Composer(Trigger):
 
 
 _TABLE_NAMES = {"old": re.compile(r"\bold_values\b"), "new": re.compile(r"\bnew_values\b")}
+
+_MARK = "\x00"
+# A rendered {cond_*} variable and the alias after it, if any: ``AS name`` or a bare name
+# that is not the keyword of a following clause.
+_FRAGMENT = re.compile(
+    _MARK
+    + r"(cond_old_values|cond_new_values|cond_joined_values)"
+    + _MARK
+    + r"""(?P<alias>\s+AS\s+|\s+(?=(?:"|[A-Za-z_])))?"""
+    + r"""(?P<name>"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)?""",
+    re.IGNORECASE,
+)
+# Words that may follow a FROM item and are no alias.
+_CLAUSE_WORDS = frozenset(
+    (
+        *("WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "ON", "USING"),
+        *("GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "OFFSET", "FETCH", "FOR", "UNION"),
+        *("INTERSECT", "EXCEPT", "RETURNING", "LOOP", "THEN", "INTO", "AND", "OR", "NOT"),
+        *("TABLESAMPLE", "WITH", "SELECT", "END", "ELSE", "WHEN", "IS", "IN"),
+    )
+)
+
+
+class _Fragments:
+    """The SQL of the ``{cond_*}`` variables for one model and condition."""
+
+    def __init__(self, model: type[models.Model], where: str | None, rows: set[str]) -> None:
+        self.model = model
+        self.where = where
+        self.condition_rows = rows
+
+    def expand(self, match: re.Match[str]) -> str:
+        name = match.group(1)
+        alias, word = match.group("alias"), match.group("name")
+        aliased = word is not None and (
+            bool(alias and alias.strip()) or word.upper() not in _CLAUSE_WORDS
+        )
+        rows = {"cond_old_values": {"old"}, "cond_new_values": {"new"}}.get(name, {"old", "new"})
+        rows = rows | self.condition_rows
+        if aliased:
+            return f"{self.subquery(name, rows)}{alias or ''}{word}"
+        return f"{self.named(rows)}{alias or ''}{word or ''}"
+
+    def subquery(self, name: str, rows: set[str]) -> str:
+        """The rows as a subquery, for the alias the template gives them."""
+        where = self.where or "TRUE"
+        if name == "cond_joined_values":
+            columns = [
+                sql.quote_ident(options.column(f))
+                for f in options.concrete_options(self.model).local_concrete_fields
+            ]
+            select = ", ".join(
+                f"{row}_values.{c} AS {sql.quote_ident(row + '__' + c.strip(chr(34)))}"
+                for row in ("old", "new")
+                for c in columns
+            )
+        else:
+            select = "old_values.*" if name == "cond_old_values" else "new_values.*"
+        if rows >= {"old", "new"}:
+            join = _columns.pk_match(self.model, "old_values", "new_values")
+            return _materialized(
+                f"SELECT {select} FROM old_values JOIN new_values ON {join} WHERE {where}"
+            )
+        # One table, no join: a plain subquery the planner can fold into the caller's.
+        (row,) = rows
+        return f"(SELECT {select} FROM {row}_values WHERE {where})"
+
+    def named(self, rows: set[str]) -> str:
+        """The rows under the transition tables' own names, as 4.x renders them."""
+        if rows >= {"old", "new"}:
+            join = _columns.pk_match(self.model, "old_values", "new_values")
+            on = f"{join} AND ({self.where})" if self.where else join
+            return f"old_values JOIN new_values ON {on}"
+        (row,) = rows
+        table = f"{row}_values"
+        if self.where is None:
+            return table
+        return f"(SELECT * FROM {table} WHERE {self.where}) AS {table}"
 
 
 def _transition_tables(operation: Any) -> Referencing | None:

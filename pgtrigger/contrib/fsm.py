@@ -8,7 +8,7 @@ from typing import Any
 from django.core import checks
 from django.db import models
 
-from pgtrigger import sql
+from pgtrigger import options, sql
 from pgtrigger.conditions import Condition
 from pgtrigger.contrib import _columns
 from pgtrigger.primitives import Before, Insert, Row, Update
@@ -138,11 +138,12 @@ class FSM(Trigger):
         try:
             field = _columns.concrete_field(model, self.field)
         except LookupError:
+            columns = ", ".join(f.name for f in options.concrete_options(model).concrete_fields)
             return [
                 checks.Error(
                     f'Trigger "{self.name}" on {model._meta.label}: FSM field "{self.field}" is '
                     "not a column of the model.",
-                    hint="Name a concrete field of the model.",
+                    hint=f"Name a concrete field of {model._meta.label}: {columns}.",
                     obj=model,
                     id="pgtrigger.E101",
                 )
@@ -158,11 +159,15 @@ class FSM(Trigger):
         )
         if not unknown:
             return []
+        if len(unknown) == 1:
+            problem = f"FSM state {unknown[0]} is not a choice"
+        else:
+            problem = f"FSM states {', '.join(unknown)} are not choices"
+        choices = ", ".join(repr(getattr(key, "value", key)) for key, _ in field.flatchoices)
         return [
             checks.Error(
-                f'Trigger "{self.name}" on {model._meta.label}: FSM states {", ".join(unknown)} '
-                f'are not choices of field "{self.field}".',
-                hint=f"Use values from {self.field}'s choices: {sorted(map(repr, valid))}.",
+                f'Trigger "{self.name}" on {model._meta.label}: {problem} of field "{self.field}".',
+                hint=f'Use choices of field "{self.field}": {choices}.',
                 obj=model,
                 id="pgtrigger.E102",
             )

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
+from pgtrigger import options
 from pgtrigger.conditions import AnyChange, Condition
 from pgtrigger.contrib.protect import Protect
 from pgtrigger.primitives import Level, Update
@@ -17,7 +20,8 @@ class ReadOnly(Protect):
 
     ``ReadOnly(name="frozen")`` freezes every field; ``fields=["created_at"]`` freezes only
     those, ``exclude=["notes"]`` freezes all but those. Updates that leave the fields as they
-    are go through. The error names the table, the trigger and the read-only fields.
+    are go through. The error names the table, the trigger and the read-only fields. At
+    ``level=pgtrigger.Statement`` it checks the statement's transition tables once, after it.
     """
 
     def __init__(
@@ -38,6 +42,9 @@ class ReadOnly(Protect):
         kwargs.pop("operation", None)
         super().__init__(name=name, operation=Update, level=level, **kwargs)
 
+    def _has_condition(self) -> bool:
+        return True  # the fields' change, known per model
+
     def get_condition(self, model: type[models.Model]) -> Condition:
         return AnyChange(*self.fields, exclude=self.exclude)
 
@@ -46,3 +53,27 @@ class ReadOnly(Protect):
             f.name for f in AnyChange(*self.fields, exclude=self.exclude).get_fields(model)
         )
         return f'trigger "{self.name}"; read-only fields: {names}'
+
+    def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
+        """E107 for ``fields``/``exclude`` names that are not fields of ``model``."""
+        unknown = []
+        for name in [*self.fields, *self.exclude]:
+            try:
+                AnyChange(name).get_fields(model)
+            except (FieldDoesNotExist, FieldError):
+                unknown.append(name)
+        if not unknown:
+            return []
+        argument = "fields" if set(unknown) & set(self.fields) else "exclude"
+        valid = ", ".join(f.name for f in options.concrete_options(model).concrete_fields)
+        listed = ", ".join(f'"{name}"' for name in unknown)
+        noun = "is not a field" if len(unknown) == 1 else "are not fields"
+        return [
+            checks.Error(
+                f'Trigger "{self.name}" on {model._meta.label}: ReadOnly {argument} {listed} '
+                f"{noun} of the model.",
+                hint=f"Name fields of {model._meta.label}: {valid}.",
+                obj=model,
+                id="pgtrigger.E107",
+            )
+        ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core import checks
 from django.db import models
 from django.db.models.functions import Now
 
-from pgtrigger import sql
-from pgtrigger.contrib import _columns
+from pgtrigger import options
+from pgtrigger.contrib import _columns, _schemas
 from pgtrigger.primitives import Before, Delete, Row
 from pgtrigger.trigger import Trigger
 
@@ -23,6 +24,9 @@ class SoftDelete(Trigger):
     keys. The rows remain in the table, and Django's ``delete()`` counts none of them as
     deleted (PostgreSQL does not count rows a ``BEFORE`` trigger skips); delete signals still
     fire.
+
+    The default ``value=False`` suits a boolean field only: on any other field a ``True`` or
+    ``False`` value is a check error (``pgtrigger.E108``), not a ``'False'`` written into it.
     """
 
     when = Before
@@ -54,9 +58,45 @@ class SoftDelete(Trigger):
         return _columns.db_literal(_columns.concrete_field(model, self.field), self.value)
 
     def get_func(self, model: type[models.Model]) -> str:
-        table = sql.quote_table(self.get_table(model))
-        where = " AND ".join(f"{table}.{col} = OLD.{col}" for col in _columns.pk_columns(model))
-        return (
-            f"UPDATE {table} SET {_columns.column(model, self.field)} = "
-            f"{self.render_value(model)} WHERE {where};\n    RETURN NULL;"
-        )
+        own_table = self.get_table(model)
+        column = _columns.column(model, self.field)
+        value = self.render_value(model)
+
+        def update(refs: _schemas.Refs) -> str:
+            table = refs.table(own_table)
+            where = " AND ".join(
+                f"{table}.{col} = {refs.value(f'OLD.{col}')}" for col in _columns.pk_columns(model)
+            )
+            return f"UPDATE {table} SET {column} = {value} WHERE {where}"
+
+        return f"{_schemas.statement(own_table, update)}\n    RETURN NULL;"
+
+    def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
+        """E108 when the field is unknown or ``value`` is a boolean for a non-boolean field."""
+        label = f'Trigger "{self.name}" on {model._meta.label}'
+        try:
+            field = _columns.concrete_field(model, self.field)
+        except LookupError:
+            columns = ", ".join(f.name for f in options.concrete_options(model).concrete_fields)
+            return [
+                checks.Error(
+                    f'{label}: SoftDelete field "{self.field}" is not a column of the model.',
+                    hint=f"Name a concrete field of {model._meta.label}: {columns}.",
+                    obj=model,
+                    id="pgtrigger.E108",
+                )
+            ]
+        if not isinstance(self.value, bool) or isinstance(field, models.BooleanField):
+            return []
+        return [
+            checks.Error(
+                f'{label}: SoftDelete would set {type(field).__name__} "{self.field}" to '
+                f"{self.value} (the default value=False is for a BooleanField).",
+                hint=(
+                    "Pass the value a deleted row gets: value=Now() for a timestamp, "
+                    'value="deleted" for a status, value=None for a nullable field.'
+                ),
+                obj=model,
+                id="pgtrigger.E108",
+            )
+        ]

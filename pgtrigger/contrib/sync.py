@@ -12,7 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 
 from pgtrigger import options, sql
 from pgtrigger.conditions import PSEUDO_ROWS, _PseudoRowQuery
-from pgtrigger.contrib import _columns
+from pgtrigger.contrib import _columns, _schemas
 from pgtrigger.primitives import After, Before, Delete, Insert, Row, Update
 from pgtrigger.trigger import Trigger
 
@@ -112,26 +112,33 @@ class SyncAggregate(Trigger):
         fk = _columns.concrete_field(model, self.fk)
         parent = fk.related_model
         assert parent is not None and not isinstance(parent, str)
-        parent_table = sql.quote_table(parent._meta.db_table)
-        child_table = sql.quote_table(self.get_table(model))
+        own_table = self.get_table(model)
         fk_column = sql.quote_ident(options.column(fk))
         target = sql.quote_ident(fk.target_field.column)  # type: ignore[attr-defined]
+        parent_column = _columns.column(parent, self.parent_field)
         value = f"{_columns.column(model, self.of)}" if self.of else "*"
         expression = f"{self.aggregate}({value})"
-        if self.aggregate == "count":
-            expression = f"count({value})"
-        update = (
-            f"UPDATE {parent_table} SET {_columns.column(parent, self.parent_field)} = "
-            f"(SELECT {expression} FROM {child_table} WHERE {child_table}.{fk_column} = "
-            f"{parent_table}.{target}) WHERE {parent_table}.{target} = {{row}}.{fk_column};"
-        )
+
+        def update(row: str) -> str:
+            def render(refs: _schemas.Refs) -> str:
+                parent_table = refs.table(parent._meta.db_table)
+                child_table = refs.table(own_table)
+                key = refs.value(f"{row}.{fk_column}")
+                return (
+                    f"UPDATE {parent_table} SET {parent_column} = "
+                    f"(SELECT {expression} FROM {child_table} WHERE {child_table}.{fk_column} = "
+                    f"{parent_table}.{target}) WHERE {parent_table}.{target} = {key}"
+                )
+
+            return _schemas.statement(own_table, render, indent="        ")
+
         return (
             "IF TG_OP IN ('UPDATE', 'DELETE') THEN\n"
-            f"        {update.format(row='OLD')}\n"
+            f"        {update('OLD')}\n"
             "    END IF;\n"
             "    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND "
             f"NEW.{fk_column} IS DISTINCT FROM OLD.{fk_column}) THEN\n"
-            f"        {update.format(row='NEW')}\n"
+            f"        {update('NEW')}\n"
             "    END IF;\n"
             "    RETURN NULL;"
         )

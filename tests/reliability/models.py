@@ -18,6 +18,48 @@ class Fired(models.Model):
     row_id = models.IntegerField()
 
 
+class Record(models.Model):
+    """Nullable columns of each kind a condition compares, for the differential test."""
+
+    int_a = models.IntegerField(null=True)
+    int_b = models.IntegerField(null=True)
+    txt = models.CharField(max_length=16, null=True)
+    day = models.DateField(null=True)
+    ref = models.ForeignKey(
+        "self", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+
+class RecordChange(models.Model):
+    """An UPDATE of a ``Record`` as one row (``old_<field>``, ``new_<field>``).
+
+    Django's ``filter()``/``exclude()`` over these rows is the oracle for conditions over
+    ``old__<field>``/``new__<field>``: the columns have the same types and nullability.
+    """
+
+    old_int_a = models.IntegerField(null=True)
+    old_int_b = models.IntegerField(null=True)
+    old_txt = models.CharField(max_length=16, null=True)
+    old_day = models.DateField(null=True)
+    old_ref = models.ForeignKey(
+        Record, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    new_int_a = models.IntegerField(null=True)
+    new_int_b = models.IntegerField(null=True)
+    new_txt = models.CharField(max_length=16, null=True)
+    new_day = models.DateField(null=True)
+    new_ref = models.ForeignKey(
+        Record, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+
+class Firing(models.Model):
+    """A row the differential test's trigger fired for; ``negated`` for the ``~condition``."""
+
+    row_id = models.IntegerField()
+    negated = models.BooleanField()
+
+
 class Hostile(models.Model):
     """Table and column names that are SQL-hostile but that Django itself can create."""
 

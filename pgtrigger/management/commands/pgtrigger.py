@@ -120,8 +120,9 @@ class Command(BaseCommand):
         """Run ``subcommand``, then print a line per trigger it acted on (4.x's wording).
 
         What is acted on is read from the catalog first, as the functions themselves select:
-        ``uninstall``, ``enable`` and ``disable`` touch installed triggers only; a full
-        ``install`` also prunes (``PGTRIGGER_PRUNE_ON_INSTALL``).
+        ``install`` (re)creates UNINSTALLED and OUTDATED triggers and enables disabled ones, a
+        full install also prunes (``PGTRIGGER_PRUNE_ON_INSTALL``); ``uninstall``, ``enable``
+        and ``disable`` touch installed triggers only.
         """
         before = installation.status(*uris, database=database) if verbosity else []
         if subcommand == "prune":
@@ -140,12 +141,10 @@ class Command(BaseCommand):
         for row in before:
             if row.model is None or row.trigger is None or subcommand == "prune":
                 continue
-            acted = row.status in (Status.INSTALLED, Status.OUTDATED) or (
-                subcommand == "install" and row.status == Status.UNINSTALLED
-            )
-            if acted:
+            verb = _verb(subcommand, row)
+            if verb:
                 self.stdout.write(
-                    f"pgtrigger: {_DONE[subcommand]} {row.trigger.name} trigger for "
+                    f"pgtrigger: {verb} {row.trigger.name} trigger for "
                     f"{row.trigger.get_table(row.model)} table on {database} database."
                 )
 
@@ -210,6 +209,17 @@ class Command(BaseCommand):
                 f"{paint(status, status_colour, status_width)} "
                 f"{paint(label, enabled_colour, enabled_width)} {uri}"
             )
+
+
+def _verb(subcommand: str, row: TriggerStatus) -> str | None:
+    """4.x's verb for what ``subcommand`` does to the trigger of ``row`` (None: nothing)."""
+    installed = row.status in (Status.INSTALLED, Status.OUTDATED)
+    if subcommand == "install":
+        if row.status in (Status.UNINSTALLED, Status.OUTDATED):
+            return "Installing"
+        # No statement for an INSTALLED trigger, unless it is disabled: install enables it.
+        return "Enabling" if row.status == Status.INSTALLED and row.enabled is False else None
+    return _DONE[subcommand] if installed else None
 
 
 def _enabled(row: TriggerStatus) -> bool | None:
