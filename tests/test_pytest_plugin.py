@@ -161,3 +161,30 @@ def test_without_the_plugin_the_triggers_are_missing(inner):
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*assert (0,) == (2,)*"])
+
+
+def test_cookbook_example_tests_pass_with_nomigrations():
+    """The test module the "Testing your triggers" page shows, run as the page says."""
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    example = root / "cookbook" / "testing_example"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database.url(),
+        "DJANGO_SETTINGS_MODULE": "cookbook.testing_example.settings",
+        "PYTHONPATH": str(root),
+    }
+    options = ["--nomigrations", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", *options, "--rootdir", str(example), str(example)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
