@@ -2,6 +2,7 @@
 
 from cookbook.pages.append_only import *  # noqa: F403
 from cookbook.pages.change_tracking import *  # noqa: F403
+from cookbook.pages.ci import *  # noqa: F403
 from cookbook.pages.composer import *  # noqa: F403
 from cookbook.pages.conditional_deletion import *  # noqa: F403
 from cookbook.pages.deferrable_child import *  # noqa: F403
@@ -16,4 +17,5 @@ from cookbook.pages.soft_delete import *  # noqa: F403
 from cookbook.pages.soft_delete_cascade import *  # noqa: F403
 from cookbook.pages.statement_history import *  # noqa: F403
 from cookbook.pages.sync_fields import *  # noqa: F403
+from cookbook.pages.testing import *  # noqa: F403
 from cookbook.pages.versioning import *  # noqa: F403

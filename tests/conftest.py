@@ -1,6 +1,9 @@
 import pytest
 from django.db import connection
 
+# pytester runs inner pytest sessions (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def run_sql():

@@ -15,6 +15,7 @@ PROTECT = "tests.ProtectedModel:protect_delete"
 
 
 def ls(capsys, *args):
+    capsys.readouterr()  # drop what earlier commands said
     call_command("pgtrigger", "ls", *args)
     lines = capsys.readouterr().out.strip().splitlines()
     return {line.split()[-1]: line.split()[:-1] for line in lines}

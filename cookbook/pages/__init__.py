@@ -18,4 +18,6 @@ PAGES = [
     "statement_history",
     "search_vector",
     "deferrable_child",
+    "testing",
+    "ci",
 ]

@@ -12,6 +12,7 @@ URI = "reliability_tests.Account:account_fsm"
 
 
 def status(capsys):
+    capsys.readouterr()  # drop what install said
     call_command("pgtrigger", "ls", URI)
     return capsys.readouterr().out.split()[:-1]
 

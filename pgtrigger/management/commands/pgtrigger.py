@@ -1,15 +1,22 @@
-"""``manage.py pgtrigger ls|install|uninstall|enable|disable|prune [uris] [-d DB] [-s SCHEMA]``."""
+"""``manage.py pgtrigger ls|sql|install|uninstall|enable|disable|prune [uris] [-d DB] [-s SCHEMA]``.
+
+``ls --check`` is a drift gate for CI, ``ls --format json`` its machine-readable listing, ``sql``
+prints what ``install`` sends. The commands that change the database say what they did, one
+line per trigger in 4.x's wording (``-v 0`` silences them).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from pgtrigger import installation, runtime
-from pgtrigger.installation import Status
+from pgtrigger import installation, registry, runtime
+from pgtrigger import settings as pgtrigger_settings
+from pgtrigger.installation import Status, TriggerStatus
 
 # 4.x's colours (ANSI bright red, green, yellow, cyan, blue), so its output and ours look alike.
 _STATUS_COLOURS = {
@@ -20,6 +27,15 @@ _STATUS_COLOURS = {
     Status.UNALLOWED: "94",
 }
 _ENABLED_LABELS = {True: ("ENABLED", "92"), False: ("DISABLED", "91"), None: ("N/A", "94")}
+# What ``ls --check`` fails on: the database is not as the declarations say.
+DRIFT = (Status.OUTDATED, Status.UNINSTALLED, Status.PRUNE)
+# 4.x's log lines, one per trigger acted on.
+_DONE = {
+    "install": "Installing",
+    "uninstall": "Uninstalling",
+    "enable": "Enabling",
+    "disable": "Disabling",
+}
 
 
 class Command(BaseCommand):
@@ -29,6 +45,7 @@ class Command(BaseCommand):
         subparsers = parser.add_subparsers(dest="subcommand", required=True, title="subcommands")
         helps = {
             "ls": "List triggers and their installation status.",
+            "sql": "Print the SQL that install sends for triggers (their functions and triggers).",
             "install": "Install triggers (and prune stale ones on a full install).",
             "uninstall": "Uninstall triggers.",
             "enable": "Enable installed triggers.",
@@ -52,6 +69,18 @@ class Command(BaseCommand):
                 default=[],
                 help="Schema to work in (repeatable); sets the search path.",
             )
+            if name == "ls":
+                sub.add_argument(
+                    "--check",
+                    action="store_true",
+                    help="List only OUTDATED, UNINSTALLED and PRUNE triggers; exit 1 if any.",
+                )
+                sub.add_argument(
+                    "--format",
+                    choices=("text", "json"),
+                    default="text",
+                    help="text (default) or json: [{uri, status, enabled, database}].",
+                )
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand: str = options["subcommand"]
@@ -73,11 +102,11 @@ class Command(BaseCommand):
         try:
             with context:
                 if subcommand == "ls":
-                    self._ls(uris, database, self._colour(options))
-                elif subcommand == "prune":
-                    installation.prune(database=database)
+                    self._ls(uris, database, options)
+                elif subcommand == "sql":
+                    self._sql(uris, database)
                 else:
-                    getattr(installation, subcommand)(*uris, database=database)
+                    self._act(subcommand, uris, database, int(options["verbosity"]))
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
 
@@ -87,28 +116,121 @@ class Command(BaseCommand):
         styled = self.style.SUCCESS("x") != "x"
         return styled and (bool(options.get("force_color")) or self.stdout.isatty())
 
-    def _ls(self, uris: tuple[str, ...], database: str, colour: bool) -> None:
+    def _act(self, subcommand: str, uris: tuple[str, ...], database: str, verbosity: int) -> None:
+        """Run ``subcommand``, then print a line per trigger it acted on (4.x's wording).
+
+        What is acted on is read from the catalog first, as the functions themselves select:
+        ``install`` (re)creates UNINSTALLED and OUTDATED triggers and enables disabled ones, a
+        full install also prunes (``PGTRIGGER_PRUNE_ON_INSTALL``); ``uninstall``, ``enable``
+        and ``disable`` touch installed triggers only.
+        """
+        before = installation.status(*uris, database=database) if verbosity else []
+        if subcommand == "prune":
+            installation.prune(database=database)
+        else:
+            getattr(installation, subcommand)(*uris, database=database)
+        prunes = subcommand == "prune" or (
+            subcommand == "install" and not uris and pgtrigger_settings.prune_on_install()
+        )
+        for row in before:
+            if row.status == Status.PRUNE and prunes and row.installed is not None:
+                self.stdout.write(
+                    f"pgtrigger: Pruning trigger {row.installed.pgid} for table "
+                    f"{row.installed.schema}.{row.installed.table} on {database} database."
+                )
+        for row in before:
+            if row.model is None or row.trigger is None or subcommand == "prune":
+                continue
+            verb = _verb(subcommand, row)
+            if verb:
+                self.stdout.write(
+                    f"pgtrigger: {verb} {row.trigger.name} trigger for "
+                    f"{row.trigger.get_table(row.model)} table on {database} database."
+                )
+
+    def _sql(self, uris: tuple[str, ...], database: str) -> None:
+        """The statements ``install`` sends for each trigger, as compiled for this server.
+
+        ``install`` sends them all in one transaction; so should whoever runs them.
+        """
+        selected = [
+            (m, t) for m, t in registry.registered(*uris) if installation._allowed(m, database)
+        ]
+        registry.refuse_collisions(selected)
+        version = installation._server_version(database)
+        for model, trigger in selected:
+            statements = trigger.compile(model).sql.install_sql(version)
+            self.stdout.write(f"-- {trigger.get_uri(model)}")
+            self.stdout.write(";\n".join(statements) + ";\n")
+
+    def _ls(self, uris: tuple[str, ...], database: str, options: dict[str, Any]) -> None:
+        rows = installation.status(*uris, database=database)
+        drift = [row for row in rows if row.status in DRIFT]
+        if options["check"]:
+            rows = drift
+        if options["format"] == "json":
+            self.stdout.write(json.dumps([_as_json(row, database) for row in rows], indent=2))
+        else:
+            self._ls_text(rows, self._colour(options))
+        if options["check"] and drift:
+            counts = ", ".join(
+                f"{sum(row.status == status for row in drift)} {status.value}"
+                for status in DRIFT
+                if any(row.status == status for row in drift)
+            )
+            raise CommandError(
+                f"{len(drift)} trigger(s) on database {database!r} differ from the declarations "
+                f"({counts}). Run `manage.py pgtrigger install -d {database}` (a full install "
+                "also prunes), or ship the migrations that do.",
+                returncode=1,
+            )
+
+    def _ls_text(self, rows: list[TriggerStatus], colour: bool) -> None:
         """One line per trigger: ``STATUS ENABLED uri``, columns padded as 4.x pads them.
 
         The enabled column is ``ENABLED``, ``DISABLED`` or ``N/A`` (not installed, or not
         allowed in this database). Colours, 4.x's, only on a terminal and without --no-color.
         """
-        rows = []
-        for row in installation.status(*uris, database=database):
-            enabled = None if row.status in (Status.UNINSTALLED, Status.UNALLOWED) else row.enabled
-            label, enabled_colour = _ENABLED_LABELS[enabled]
-            rows.append(
+        lines = []
+        for row in rows:
+            label, enabled_colour = _ENABLED_LABELS[_enabled(row)]
+            lines.append(
                 (row.status.value, _STATUS_COLOURS[row.status], label, enabled_colour, row.uri)
             )
-        status_width = max((len(r[0]) for r in rows), default=0)
-        enabled_width = max((len(r[2]) for r in rows), default=0)
+        status_width = max((len(r[0]) for r in lines), default=0)
+        enabled_width = max((len(r[2]) for r in lines), default=0)
 
         def paint(text: str, code: str, width: int) -> str:
             painted = f"\033[{code}m{text}\033[0m" if colour else text
             return painted + " " * (width - len(text))
 
-        for status, status_colour, label, enabled_colour, uri in rows:
+        for status, status_colour, label, enabled_colour, uri in lines:
             self.stdout.write(
                 f"{paint(status, status_colour, status_width)} "
                 f"{paint(label, enabled_colour, enabled_width)} {uri}"
             )
+
+
+def _verb(subcommand: str, row: TriggerStatus) -> str | None:
+    """4.x's verb for what ``subcommand`` does to the trigger of ``row`` (None: nothing)."""
+    installed = row.status in (Status.INSTALLED, Status.OUTDATED)
+    if subcommand == "install":
+        if row.status in (Status.UNINSTALLED, Status.OUTDATED):
+            return "Installing"
+        # No statement for an INSTALLED trigger, unless it is disabled: install enables it.
+        return "Enabling" if row.status == Status.INSTALLED and row.enabled is False else None
+    return _DONE[subcommand] if installed else None
+
+
+def _enabled(row: TriggerStatus) -> bool | None:
+    """Enabled or not; None when there is no installed trigger to ask (or it is not allowed)."""
+    return None if row.status in (Status.UNINSTALLED, Status.UNALLOWED) else row.enabled
+
+
+def _as_json(row: TriggerStatus, database: str) -> dict[str, Any]:
+    return {
+        "uri": row.uri,
+        "status": row.status.value,
+        "enabled": _enabled(row),
+        "database": database,
+    }

@@ -84,11 +84,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="frozen",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_frozen_9057f\"') = 0) AND (NOT OLD.\"is_active\")) EXECUTE FUNCTION \"pgtrigger_frozen_9057f\"()",
+                    body="FOR EACH ROW WHEN ((NOT OLD.\"is_active\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_frozen_9057f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_frozen_9057f\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
-                    function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"frozen\"';\nEND;\n",
-                    hash="94862a912dccaba60b9393dad6ddc42de41ad80b",
+                    function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"frozen\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: contrib_tests.SoftFrozen:frozen';\nEND;\n",
+                    hash="791be354cfbe33b991635c3642605c1bcdbb79d6",
                     pgid="pgtrigger_frozen_9057f",
                     table="contrib_tests_softfrozen",
                 ),
