@@ -21,7 +21,7 @@ from pgtrigger.conditions import (
 )
 from pgtrigger.contrib.change_tracking import TrackChanges
 from pgtrigger.contrib.composer import Composer
-from pgtrigger.contrib.fsm import FSM
+from pgtrigger.contrib.fsm import FSM, TransitionNotAllowed
 from pgtrigger.contrib.official_interface import OfficialInterface
 from pgtrigger.contrib.protect import Protect
 from pgtrigger.contrib.read_only import ReadOnly
@@ -98,6 +98,7 @@ __all__ = [
     "SyncField",
     "Timing",
     "TrackChanges",
+    "TransitionNotAllowed",
     "Trigger",
     "Truncate",
     "Update",

@@ -8,7 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from pgtrigger import installation, runtime
+from pgtrigger import installation, registry, runtime
+from pgtrigger.contrib import fsm_graph
+from pgtrigger.contrib.fsm import FSM
 from pgtrigger.installation import Status
 
 # 4.x's colours (ANSI bright red, green, yellow, cyan, blue), so its output and ours look alike.
@@ -20,6 +22,17 @@ _STATUS_COLOURS = {
     Status.UNALLOWED: "94",
 }
 _ENABLED_LABELS = {True: ("ENABLED", "92"), False: ("DISABLED", "91"), None: ("N/A", "94")}
+
+
+def _graph(uri: str, format: str) -> str:
+    """``graph``: the diagram of the FSM trigger ``uri``; needs no database."""
+    try:
+        ((model, trigger),) = registry.registered(uri)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if not isinstance(trigger, FSM):
+        raise CommandError(f'Trigger "{uri}" is a {type(trigger).__name__}, not an FSM.')
+    return trigger.graph(model, format)
 
 
 class Command(BaseCommand):
@@ -53,8 +66,15 @@ class Command(BaseCommand):
                 help="Schema to work in (repeatable); sets the search path.",
             )
 
+        graph = subparsers.add_parser("graph", help="Print the state diagram of an FSM trigger.")
+        graph.add_argument("uri", help="FSM trigger URI: app_label.Model:name")
+        graph.add_argument("--format", choices=fsm_graph.FORMATS, default="mermaid")
+
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand: str = options["subcommand"]
+        if subcommand == "graph":
+            self.stdout.write(_graph(options["uri"], options["format"]), ending="")
+            return
         uris: tuple[str, ...] = tuple(options.get("uris") or ())
         database: str = options["database"]
         schemas: list[str] = options["schema"]
