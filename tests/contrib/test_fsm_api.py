@@ -1,5 +1,10 @@
 """The FSM's Python API and state diagrams, with the database's trigger as the oracle."""
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -270,3 +275,27 @@ def test_graph_command_refuses_other_triggers_and_unknown_uris():
         call_command("pgtrigger", "graph", "contrib_tests.ProtectedDelete:protect_deletes")
     with pytest.raises(CommandError, match="No registered trigger"):
         call_command("pgtrigger", "graph", "contrib_tests.Document:nope")
+
+
+def test_docs_diagram_is_written_from_the_cookbook_declaration_without_a_database(tmp_path):
+    """The FSM page includes what ``python -m cookbook.graph`` (the docs hook) writes."""
+    from cookbook.pages.fsm import Order
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["DATABASE_URL"] = "postgresql://nobody@invalid.invalid:1/none"  # never used
+    result = subprocess.run(
+        [sys.executable, "-m", "cookbook.graph", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["fsm.order_status.mmd"]
+    written = (tmp_path / "fsm.order_status.mmd").read_text()
+    assert written == pgtrigger.FSM.get(Order).graph(Order)
+    page = (root / "docs" / "cookbook" / "fsm.md").read_text()
+    assert '```mermaid\n--8<-- "build/recipe-graphs/fsm.order_status.mmd"\n```' in page
+    assert "build/recipe-graphs" in (root / "scripts" / "docs_hooks.py").read_text()
