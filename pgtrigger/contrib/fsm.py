@@ -361,8 +361,13 @@ class FSM(Trigger):
             return
         db = using or instance._state.db or router.db_for_write(model, instance=instance)
         source = None
+        allowed = False
         try:
-            with transaction.atomic(using=db):
+            # A savepoint only where the trigger may refuse by design (a condition Python
+            # cannot evaluate), so that its refusal leaves an outer transaction usable; else
+            # the locked read makes the trigger's OLD the state checked here, and a failing
+            # save() behaves as any save().
+            with transaction.atomic(using=db, savepoint=self.condition is not None):
                 stored = (
                     model._base_manager.using(db)
                     .select_for_update()
@@ -371,23 +376,10 @@ class FSM(Trigger):
                     .get()
                 )
                 source = self.normalize(model, stored)
-                if not self.allows(model, source, value) and self.condition is None:
-                    memory = self.normalize(model, before)
-                    note = (
-                        f" (the database holds {self._describe(source)}; the instance holds "
-                        f"{self._describe(memory)} in memory)"
-                        if memory != source
-                        else ""
-                    )
-                    raise TransitionNotAllowed(
-                        self._refusal(instance, source, value, note),
-                        instance=instance,
-                        field=self.field,
-                        source=source,
-                        target=value,
-                    )
-                setattr(instance, field.attname, value)
-                instance.save(using=db, update_fields=[field.name])
+                allowed = self.condition is not None or self.allows(model, source, value)
+                if allowed:
+                    setattr(instance, field.attname, value)
+                    instance.save(using=db, update_fields=[field.name])
         except DatabaseError as exc:
             setattr(instance, field.attname, before)
             if f'(trigger "{self.name}")' not in str(exc) or "Invalid transition" not in str(exc):
@@ -402,6 +394,21 @@ class FSM(Trigger):
         except BaseException:
             setattr(instance, field.attname, before)
             raise
+        if not allowed:  # raised outside the atomic block: an outer transaction stays usable
+            memory = self.normalize(model, before)
+            note = (
+                f" (the database holds {self._describe(source)}; the instance holds "
+                f"{self._describe(memory)} in memory)"
+                if memory != source
+                else ""
+            )
+            raise TransitionNotAllowed(
+                self._refusal(instance, source, value, note),
+                instance=instance,
+                field=self.field,
+                source=source,
+                target=value,
+            )
 
     def graph(self, model: type[models.Model], format: str = "mermaid") -> str:
         """The state diagram of this machine on ``model``: ``"mermaid"`` or ``"dot"`` text."""

@@ -122,7 +122,9 @@ def test_transition_updates_only_the_state_field():
         fsm.transition(doc, models.Status.PUBLISHED)
     (update,) = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
     assert '"status"' in update and '"title"' not in update
-    assert any("FOR UPDATE" in q["sql"] for q in queries)
+    # Inside a transaction: the locked read and the UPDATE, no savepoint.
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT", "UPDATE"]
+    assert queries[0]["sql"].endswith("FOR UPDATE")
     assert models.Document.objects.values_list("status", "title").get() == ("published", "stored")
     assert doc.status == "published"
 
