@@ -57,7 +57,12 @@ class FSM(Trigger):
     listing the allowed transitions.
 
     ``separator`` is accepted for django-pgtrigger 4.x compatibility; states are compared as
-    typed values, so any state value is allowed.
+    typed values, so any state value is allowed. ``enum.Enum`` members (Django ``Choices``
+    included) stand for their ``.value``; a ``ForeignKey`` field's states are primary keys.
+
+    The same declaration gives a Python API: ``FSM.get(Model, field=...)`` finds it, then
+    ``available_transitions(instance)``, ``can_transition(instance, target)`` and
+    ``transition(instance, target)``; ``graph(model)`` draws it.
     """
 
     when = Before

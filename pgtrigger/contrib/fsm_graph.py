@@ -15,7 +15,10 @@ FORMATS = ("mermaid", "dot")
 
 
 def _label(value: Any) -> str:
-    return "None" if value is None else str(value)
+    if value is None:
+        return "None"
+    text = str(value)
+    return text if text.strip() else repr(text)  # Mermaid refuses an empty state label
 
 
 def edges(trigger: FSM, model: type[models.Model]) -> tuple[list[Any], list[Any], list[tuple]]:
@@ -51,8 +54,10 @@ def edges(trigger: FSM, model: type[models.Model]) -> tuple[list[Any], list[Any]
 
 
 def _mermaid_text(text: str) -> str:
-    # Mermaid's entity codes keep quotes, ';' and '#' from ending the label.
-    return "".join(f"#{ord(c)};" if c in '#";<>' else c for c in text.replace("\n", " "))
+    # Mermaid decodes HTML entities in labels: a quote would end the label, "<b>" is markup.
+    for char, entity in (("&", "&amp;"), ('"', "&quot;"), ("<", "&lt;"), (">", "&gt;")):
+        text = text.replace(char, entity)
+    return text.replace("\n", " ")
 
 
 def mermaid(trigger: FSM, model: type[models.Model]) -> str:

@@ -257,7 +257,10 @@ def test_dot_diagram_with_initial_states_and_null():
 def test_diagram_labels_are_escaped():
     fsm = pgtrigger.FSM(name="q-t", field="title", transitions=[('say "hi"; #1', "a\\b")])
     mermaid = fsm.graph(models.Document)
-    assert 'state "say #34;hi#34;#59; #35;1" as s0' in mermaid
+    assert 'state "say &quot;hi&quot;; #1" as s0' in mermaid
+    tags = pgtrigger.FSM(name="tags", field="title", transitions=[("<b>&", "x")])
+    assert 'state "&lt;b&gt;&amp;" as s0' in tags.graph(models.Document)
+    assert "    state \"''\" as s2\n    [*] --> s2\n" in mermaid  # the default, ""
     dot = fsm.graph(models.Document, "dot")
     assert 'digraph "q-t"' in dot and 's0 [label="say \\"hi\\"; #1"];' in dot
     assert 's1 [label="a\\\\b"];' in dot
