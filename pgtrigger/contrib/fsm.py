@@ -387,7 +387,7 @@ class FSM(Trigger):
                     instance.save(using=db, update_fields=[field.name])
         except DatabaseError as exc:
             setattr(instance, field.attname, before)
-            if f'(trigger "{self.name}")' not in str(exc) or "Invalid transition" not in str(exc):
+            if not self._is_refusal(exc):
                 raise
             raise TransitionNotAllowed(
                 self._refusal(instance, source, value, " (refused by the database)"),
@@ -414,6 +414,14 @@ class FSM(Trigger):
                 source=source,
                 target=value,
             )
+
+    def _is_refusal(self, exc: DatabaseError) -> bool:
+        """Whether ``exc`` is this trigger's refusal of a transition: its message, or the
+        SQLSTATE ``PGT03`` of a refusal raised with a custom ``message=``."""
+        text = str(exc)
+        if f'(trigger "{self.name}")' in text and "Invalid transition" in text:
+            return True
+        return getattr(exc.__cause__, "sqlstate", None) == "PGT03"
 
     def graph(self, model: type[models.Model], format: str = "mermaid") -> str:
         """The state diagram of this machine on ``model``: ``"mermaid"`` or ``"dot"`` text."""
