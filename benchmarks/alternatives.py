@@ -81,6 +81,11 @@ def run(app_rows: int, rounds: int) -> tuple[str, bool]:
             doc.status = "published"
             doc.save()
 
+    def trigger_transitions() -> None:
+        # FSM.transition(): locked read of the stored state, Python check, one-column save.
+        for doc in m.TriggerFsmDocument.objects.all():
+            fsm.transition(doc, "published")
+
     variants = {
         "django-safedelete queryset.delete()": _rolled_back(
             lambda: m.SafeDeleted.objects.all().delete(), fill(m.SafeDeleted)
@@ -109,6 +114,9 @@ def run(app_rows: int, rounds: int) -> tuple[str, bool]:
         ),
         "pgtrigger.FSM save() per row": _rolled_back(
             trigger_per_object, fill(m.TriggerFsmDocument)
+        ),
+        "pgtrigger.FSM.transition() per row": _rolled_back(
+            trigger_transitions, fill(m.TriggerFsmDocument)
         ),
         "pgtrigger.FSM one bulk update()": _rolled_back(
             lambda: m.TriggerFsmDocument.objects.update(status="published"),

@@ -9,6 +9,8 @@ try:
 except Exception:  # settings not configured yet: apps.py enables it at start-up
     pass
 
+from pgtrigger import errors as errors
+from pgtrigger import testing as testing
 from pgtrigger.conditions import (
     AllChange,
     AllDontChange,
@@ -22,7 +24,7 @@ from pgtrigger.conditions import (
 )
 from pgtrigger.contrib.change_tracking import TrackChanges
 from pgtrigger.contrib.composer import Composer
-from pgtrigger.contrib.fsm import FSM
+from pgtrigger.contrib.fsm import FSM, TransitionNotAllowed
 from pgtrigger.contrib.official_interface import OfficialInterface
 from pgtrigger.contrib.protect import Protect
 from pgtrigger.contrib.read_only import ReadOnly
@@ -101,6 +103,7 @@ __all__ = [
     "SyncField",
     "Timing",
     "TrackChanges",
+    "TransitionNotAllowed",
     "Trigger",
     "Truncate",
     "Update",

@@ -3,7 +3,8 @@
 `pgtrigger.FSM` enforces a state machine in the database. Valid
 transitions never call the trigger function (the check is in the
 trigger's `WHEN` clause); an invalid one fails with the attempted and the
-allowed transitions.
+allowed transitions. The same declaration gives a Python API
+(`FSM.get(Order, field="status").transition(order, "paid")`).
 """
 
 # --8<-- [start:models]
@@ -59,6 +60,24 @@ def demo() -> list[str]:
     )
     cancelled = Order.objects.update(status="cancelled") == 1
     lines.append(check(cancelled, "paid -> cancelled (wildcard)"))
+
+    # The Python API, from the same declaration.
+    fsm = pgtrigger.FSM.get(Order, field="status")
+    order = Order.objects.create()
+    choices = fsm.available_transitions(order)
+    lines.append(
+        check(choices == ["paid", "cancelled"], f"cart may go to {choices}")
+    )
+    fsm.transition(order, Order.Status.PAID)  # saves only "status"
+    stored = Order.objects.get(pk=order.pk).status
+    lines.append(check(stored == "paid", "transition(order, PAID) saved"))
+    try:
+        fsm.transition(order, Order.Status.CART)
+    except pgtrigger.TransitionNotAllowed as exc:  # a ValueError
+        moved = f"{exc.source} -> {exc.target}"
+        lines.append(f"TransitionNotAllowed, before any UPDATE: {moved}")
+    else:
+        raise AssertionError("paid -> cart was not refused")
     return lines
 
 

@@ -1,5 +1,7 @@
 """Models for the contrib recipe tests."""
 
+import enum
+
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F
@@ -323,6 +325,56 @@ class Job(models.Model):
                     (Stage.RUNNING, Stage.DONE),
                     (Stage.RUNNING, Stage.FAILED),
                 ],
+            )
+        ]
+
+
+class Color(enum.Enum):
+    """A plain Python enum (not Django ``Choices``): states are its members."""
+
+    RED = "red"
+    GREEN = "green"
+    AMBER = "amber"
+
+
+class Light(models.Model):
+    """FSM with plain enum states, initial states and a wildcard source."""
+
+    color = models.CharField(
+        max_length=8, choices=[(c.value, c.name.title()) for c in Color], default=Color.RED.value
+    )
+
+    class Meta:
+        triggers = [
+            pgtrigger.FSM(
+                name="light_fsm",
+                field="color",
+                transitions=[
+                    (Color.RED, Color.GREEN),
+                    (Color.GREEN, Color.AMBER),
+                    ("*", Color.RED),
+                ],
+                initial=[Color.RED],
+            )
+        ]
+
+
+class WorkflowState(models.Model):
+    code = models.CharField(max_length=16, primary_key=True)
+
+
+class Workflow(models.Model):
+    """FSM over a ForeignKey: states are the primary keys of ``WorkflowState`` rows."""
+
+    state = models.ForeignKey(WorkflowState, on_delete=models.PROTECT, default="new")
+
+    class Meta:
+        triggers = [
+            pgtrigger.FSM(
+                name="workflow_fsm",
+                field="state",
+                transitions=[("new", "review"), ("review", "*"), ("*", "closed")],
+                initial=["new"],
             )
         ]
 

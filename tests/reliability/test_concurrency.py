@@ -93,3 +93,27 @@ def test_two_soft_deletes_keep_the_row():
     )
     assert outcomes == {"first": "committed", "second": "committed"}
     assert Account.objects.filter(pk=pk, is_active=False).count() == 1
+
+
+def test_fsm_transition_waits_for_the_row_and_refuses_in_python():
+    """Both load the row as "open"; the second ``FSM.transition()`` blocks on the first's lock,
+    then reads the committed "closed" and refuses before sending its ``UPDATE``."""
+    import pgtrigger
+
+    pk = Account.objects.create(status="open").pk
+    fsm = pgtrigger.FSM.get(Account, "status")
+    first, second = Account.objects.get(pk=pk), Account.objects.get(pk=pk)
+    refused: list[pgtrigger.TransitionNotAllowed] = []
+
+    def second_transition() -> None:
+        try:
+            fsm.transition(second, "frozen")
+        except pgtrigger.TransitionNotAllowed as exc:
+            refused.append(exc)
+
+    outcomes = race(lambda: fsm.transition(first, "closed"), second_transition)
+    assert outcomes == {"first": "committed", "second": "committed"}
+    (exc,) = refused
+    assert (exc.source, exc.target) == ("closed", "frozen")
+    assert "the database holds 'closed'; the instance holds 'open' in memory" in str(exc)
+    assert (second.status, Account.objects.get(pk=pk).status) == ("open", "closed")

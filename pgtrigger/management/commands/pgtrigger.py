@@ -16,6 +16,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from pgtrigger import installation, registry, runtime
 from pgtrigger import settings as pgtrigger_settings
+from pgtrigger.contrib import fsm_graph
+from pgtrigger.contrib.fsm import FSM
 from pgtrigger.installation import Status, TriggerStatus
 
 # 4.x's colours (ANSI bright red, green, yellow, cyan, blue), so its output and ours look alike.
@@ -36,6 +38,17 @@ _DONE = {
     "enable": "Enabling",
     "disable": "Disabling",
 }
+
+
+def _graph(uri: str, format: str) -> str:
+    """``graph``: the diagram of the FSM trigger ``uri``; needs no database."""
+    try:
+        ((model, trigger),) = registry.registered(uri)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if not isinstance(trigger, FSM):
+        raise CommandError(f'Trigger "{uri}" is a {type(trigger).__name__}, not an FSM.')
+    return trigger.graph(model, format)
 
 
 class Command(BaseCommand):
@@ -82,8 +95,15 @@ class Command(BaseCommand):
                     help="text (default) or json: [{uri, status, enabled, database}].",
                 )
 
+        graph = subparsers.add_parser("graph", help="Print the state diagram of an FSM trigger.")
+        graph.add_argument("uri", help="FSM trigger URI: app_label.Model:name")
+        graph.add_argument("--format", choices=fsm_graph.FORMATS, default="mermaid")
+
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand: str = options["subcommand"]
+        if subcommand == "graph":
+            self.stdout.write(_graph(options["uri"], options["format"]), ending="")
+            return
         uris: tuple[str, ...] = tuple(options.get("uris") or ())
         database: str = options["database"]
         schemas: list[str] = options["schema"]
