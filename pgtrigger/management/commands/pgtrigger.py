@@ -20,6 +20,8 @@ _STATUS_COLOURS = {
     Status.UNALLOWED: "94",
 }
 _ENABLED_LABELS = {True: ("ENABLED", "92"), False: ("DISABLED", "91"), None: ("N/A", "94")}
+# Enabled triggers that also fire for replicated changes (``pg_trigger.tgenabled``).
+_FIRES_LABELS = {"R": "REPLICA", "A": "ALWAYS"}
 
 
 class Command(BaseCommand):
@@ -52,6 +54,13 @@ class Command(BaseCommand):
                 default=[],
                 help="Schema to work in (repeatable); sets the search path.",
             )
+            if name == "enable":
+                sub.add_argument(
+                    "--mode",
+                    choices=["origin", "replica", "always"],
+                    help="Enable in this firing mode instead of the declared one (ls then "
+                    "reports OUTDATED until install restores the declaration).",
+                )
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand: str = options["subcommand"]
@@ -76,6 +85,8 @@ class Command(BaseCommand):
                     self._ls(uris, database, self._colour(options))
                 elif subcommand == "prune":
                     installation.prune(database=database)
+                elif subcommand == "enable":
+                    installation.enable(*uris, database=database, fires=options.get("mode"))
                 else:
                     getattr(installation, subcommand)(*uris, database=database)
         except ValueError as exc:
@@ -97,6 +108,8 @@ class Command(BaseCommand):
         for row in installation.status(*uris, database=database):
             enabled = None if row.status in (Status.UNINSTALLED, Status.UNALLOWED) else row.enabled
             label, enabled_colour = _ENABLED_LABELS[enabled]
+            if enabled and row.installed is not None and row.installed.tgenabled in _FIRES_LABELS:
+                label = _FIRES_LABELS[row.installed.tgenabled]
             rows.append(
                 (row.status.value, _STATUS_COLOURS[row.status], label, enabled_colour, row.uri)
             )
