@@ -57,10 +57,24 @@ class Item(models.Model):
             log("replica_log", fires=pgtrigger.Replica),
             log("always_log", fires="always"),
         ]
+
+
+class Doc(models.Model):
+    id = models.IntegerField(primary_key=True)
+    version = models.IntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+    body = models.TextField(default="")
+
+    class Meta:
+        triggers = [
+            pgtrigger.Versioning(name="version"),
+            pgtrigger.SoftDelete(name="soft_delete", field="is_active"),
+        ]
 """
 
 SYNC_TIMEOUT = 60.0
 ROLES = ("publisher", "subscriber")
+ITEM_URIS = ("app.Item:origin_log", "app.Item:replica_log", "app.Item:always_log")
 
 
 def _start(root: pathlib.Path, *, logical: bool) -> tuple[Any, dict[str, Any]]:
@@ -156,13 +170,15 @@ def _wait_for(predicate: Any, what: str, log: pathlib.Path) -> None:
 def test_replicated_rows_fire_only_replica_and_always_triggers(tmp_path, servers):
     publisher = _project(tmp_path / "pub", servers["publisher"])
     subscriber = _project(tmp_path / "sub", servers["subscriber"])
+    log = servers["logs"]["subscriber"]
     try:
         publisher.migrate()
         subscriber.migrate()
         assert _tgenabled(subscriber) == {"origin_log": "O", "replica_log": "R", "always_log": "A"}
 
         publisher.sql("INSERT INTO app_item (id, label) VALUES (1, 'copied at initial sync')")
-        publisher.sql("CREATE PUBLICATION pgt_pub FOR TABLE app_item")
+        publisher.sql("INSERT INTO app_doc (id, version, is_active, body) VALUES (1, 1, true, '')")
+        publisher.sql("CREATE PUBLICATION pgt_pub FOR TABLE app_item, app_doc")
         pub = publisher.databases["default"]
         conninfo = f"host={pub['HOST']} port={pub['PORT']} user=postgres dbname={pub['NAME']}"
         subscriber.sql(
@@ -174,7 +190,7 @@ def test_replicated_rows_fire_only_replica_and_always_triggers(tmp_path, servers
         _wait_for(
             lambda: subscriber.sql("SELECT id FROM app_item ORDER BY id") == [(1,), (2,)],
             "replication of app_item",
-            servers["logs"]["subscriber"],
+            log,
         )
 
         # The apply worker (and the initial COPY) run as replica: ORIGIN triggers stay quiet.
@@ -197,6 +213,32 @@ def test_replicated_rows_fire_only_replica_and_always_triggers(tmp_path, servers
             ("origin_log", 100),
             ("always_log", 100),
         }
+
+        # Recipes keep ORIGIN: the publisher's version bumps and soft delete arrive as they
+        # are, applied once.
+        publisher.sql("UPDATE app_doc SET body = 'edited' WHERE id = 1")
+        publisher.sql("DELETE FROM app_doc WHERE id = 1")
+        doc = "SELECT id, version, is_active FROM app_doc"
+        assert publisher.sql(doc) == [(1, 3, False)]
+        _wait_for(lambda: subscriber.sql(doc) == [(1, 3, False)], "doc updates", log)
+
+        # Versioning firing for replicated rows refuses the publisher's bump: the apply
+        # worker fails on that change and retries it, so replication stops.
+        subscriber.run("pgtrigger", "enable", "--mode", "always", "app.Doc:version")
+        publisher.sql("UPDATE app_doc SET body = 'edited again' WHERE id = 1")
+        _wait_for(
+            lambda: (
+                subscriber.sql(
+                    "SELECT apply_error_count FROM pg_stat_subscription_stats "
+                    "WHERE subname = 'pgt_sub'"
+                )[0][0]
+                > 0
+            ),
+            "an apply error",
+            log,
+        )
+        assert subscriber.sql(doc) == [(1, 3, False)]
+        assert "Cannot set version field" in log.read_text()
     finally:
         # Drops the publisher's replication slot too, so its database can be dropped.
         subscriber.sql("DROP SUBSCRIPTION IF EXISTS pgt_sub")
@@ -205,7 +247,7 @@ def test_replicated_rows_fire_only_replica_and_always_triggers(tmp_path, servers
 
 
 def _ls_lines(project: Project) -> dict[str, tuple[str, str]]:
-    out = project.run("pgtrigger", "--no-color", "ls").stdout
+    out = project.run("pgtrigger", "--no-color", "ls", *ITEM_URIS).stdout
     return {line.split()[-1]: tuple(line.split()[:2]) for line in out.splitlines() if line}
 
 
@@ -227,7 +269,7 @@ def test_ls_and_install_follow_the_declared_mode(tmp_path, servers):
         project.run("pgtrigger", "enable", "--mode", "origin", "app.Item:always_log")
         project.run("pgtrigger", "enable", "--mode", "always", "app.Item:origin_log")
         assert _tgenabled(project) == {"origin_log": "A", "replica_log": "R", "always_log": "O"}
-        assert project.ls() == {
+        assert project.ls(*ITEM_URIS) == {
             "app.Item:origin_log": "OUTDATED",
             "app.Item:replica_log": "INSTALLED",
             "app.Item:always_log": "OUTDATED",
