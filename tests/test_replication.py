@@ -283,6 +283,7 @@ def test_ls_and_install_follow_the_declared_mode(tmp_path, servers):
         assert _tgenabled(project) == {"origin_log": "D", "replica_log": "D", "always_log": "D"}
         assert {status for status, _ in _ls_lines(project).values()} == {"INSTALLED"}
         project.run("pgtrigger", "enable", "app.Item:replica_log")
+        assert _tgenabled(project) == {"origin_log": "D", "replica_log": "R", "always_log": "D"}
         project.run("pgtrigger", "install")
         assert _tgenabled(project) == {"origin_log": "O", "replica_log": "R", "always_log": "A"}
     finally:
