@@ -164,6 +164,12 @@ class Trigger:
             raise ValueError(
                 f'Trigger "{self.name}": "referencing" is only for statement-level triggers'
             )
+        if self.fires != Origin and self.when == InsteadOf:
+            # ALTER TABLE ... ENABLE ALWAYS TRIGGER refuses views; replication never writes them.
+            raise ValueError(
+                f'Trigger "{self.name}": "fires" is only for tables; INSTEAD OF triggers are '
+                "on views, which logical replication does not write to: remove fires="
+            )
         if self.timing is not None and (self.level != Row or self.when != After):
             raise ValueError(
                 f'Trigger "{self.name}": deferrable timing needs level=pgtrigger.Row and '

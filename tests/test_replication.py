@@ -303,6 +303,8 @@ def test_fires_accepts_constants_and_names():
     assert _trigger(fires=pgtrigger.Replica).fires == pgtrigger.Replica
     with pytest.raises(ValueError, match=r'Trigger "t": invalid "fires" \'sometimes\''):
         _trigger(fires="sometimes")
+    with pytest.raises(ValueError, match=r'Trigger "t": "fires" is only for tables'):
+        Trigger(name="t", when=pgtrigger.InsteadOf, operation=pgtrigger.Insert, fires="always")
 
 
 def _sql(**fires: str) -> compiler.TriggerSql:
