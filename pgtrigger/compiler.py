@@ -12,6 +12,7 @@ from typing import Any
 
 from pgtrigger import settings as pgtrigger_settings
 from pgtrigger import sql
+from pgtrigger.primitives import Fires
 
 
 class _Data:
@@ -38,10 +39,22 @@ class TriggerSql(_Data):
     """The SQL of one trigger and its function.
 
     ``function`` is the PL/pgSQL source (``DECLARE ... BEGIN ... END;``) of the function named
-    ``pgid``; the trigger is ``CREATE TRIGGER pgid {event} ON table {body}``.
+    ``pgid``; the trigger is ``CREATE TRIGGER pgid {event} ON table {body}``. ``fires`` is
+    ``"ORIGIN"`` (what ``CREATE TRIGGER`` installs), ``"REPLICA"`` or ``"ALWAYS"``; it is left out
+    of the migration file and of the hash when it is ``"ORIGIN"``, so the files and hashes of
+    triggers that do not set it stay as they were.
     """
 
-    _fields: tuple[str, ...] = ("pgid", "table", "event", "body", "function", "constraint", "hash")
+    _fields: tuple[str, ...] = (
+        "pgid",
+        "table",
+        "event",
+        "body",
+        "function",
+        "constraint",
+        "hash",
+        "fires",
+    )
 
     def __init__(
         self,
@@ -53,6 +66,7 @@ class TriggerSql(_Data):
         function: str,
         constraint: bool = False,
         hash: str | None = None,
+        fires: str = "ORIGIN",
     ) -> None:
         self.pgid = pgid
         self.table = table
@@ -60,13 +74,20 @@ class TriggerSql(_Data):
         self.body = body
         self.function = function
         self.constraint = constraint
+        self.fires = Fires.parse(fires).name
         self.hash = hash or self.compute_hash()
 
+    def deconstruct(self) -> tuple[str, tuple[()], dict[str, Any]]:
+        path, args, kwargs = super().deconstruct()
+        if kwargs.get("fires") == "ORIGIN":
+            del kwargs["fires"]
+        return path, args, kwargs
+
     def compute_hash(self) -> str:
-        text = "\n".join(
-            [self.pgid, self.table, self.event, self.body, self.function, str(self.constraint)]
-        )
-        return hashlib.sha1(text.encode()).hexdigest()
+        parts = [self.pgid, self.table, self.event, self.body, self.function, str(self.constraint)]
+        if self.fires != "ORIGIN":
+            parts.append(self.fires)
+        return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
     def with_table(self, table: str) -> TriggerSql:
         """The same trigger on another table (a renamed model's)."""
@@ -78,9 +99,13 @@ class TriggerSql(_Data):
 
     # --- statements -----------------------------------------------------------------------------
     def function_sql(self) -> str:
+        # Logical replication workers run with an empty search_path: a trigger that fires for
+        # replicated rows keeps the installing session's, so the unqualified table names of
+        # its body (and of the recipes') resolve as they do for local writes.
+        pinned = " SET search_path FROM CURRENT" if self.fires != "ORIGIN" else ""
         return (
             f"CREATE OR REPLACE FUNCTION {sql.quote_ident(self.pgid)}() RETURNS TRIGGER AS "
-            f"{sql.dollar_quote(self.function)} LANGUAGE plpgsql"
+            f"{sql.dollar_quote(self.function)} LANGUAGE plpgsql{pinned}"
         )
 
     def trigger_sql(self, *, replace: bool) -> str:
@@ -93,6 +118,13 @@ class TriggerSql(_Data):
             f"{create} {sql.quote_ident(self.pgid)} {self.event} "
             f"ON {sql.quote_table(self.table)} {self.body}"
         )
+
+    def enable_sql(self, enabled: bool = True) -> str:
+        """``ALTER TABLE ... ENABLE [REPLICA | ALWAYS] TRIGGER`` (``fires``) or ``DISABLE``."""
+        keyword = Fires.parse(self.fires).keyword if enabled else ""
+        action = " ".join(filter(None, ["ENABLE" if enabled else "DISABLE", keyword]))
+        table, pgid = sql.quote_table(self.table), sql.quote_ident(self.pgid)
+        return f"ALTER TABLE {table} {action} TRIGGER {pgid}"
 
     def drop_trigger_sql(self) -> str:
         return (
@@ -123,6 +155,9 @@ class TriggerSql(_Data):
         else:
             statements.append(self.drop_trigger_sql())
         statements += [self.trigger_sql(replace=replace), self.comment_sql()]
+        if self.fires != "ORIGIN":
+            # CREATE [OR REPLACE] TRIGGER always installs an ORIGIN trigger.
+            statements.append(self.enable_sql())
         return statements
 
     def _drop_if_constraint_sql(self) -> str:

@@ -6,6 +6,7 @@ and the catalog is read once for all triggers.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 from pgtrigger import options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
-from pgtrigger.primitives import Before, Deferred, InsteadOf, Row, UpdateOf
+from pgtrigger.primitives import Before, Deferred, Fires, InsteadOf, Row, UpdateOf
 
 if TYPE_CHECKING:
     from django.db import models
@@ -47,6 +48,8 @@ class InstalledTrigger:
     # What PostgreSQL records of the definition: pg_trigger.tgtype, tgdeferrable,
     # tginitdeferred, tgoldtable, tgnewtable and the UPDATE OF column names.
     shape: tuple[Any, ...] = ()
+    # pg_trigger.tgenabled: "O" (origin), "R" (replica), "A" (always) or "D" (disabled).
+    tgenabled: str = "O"
 
     @property
     def qualified_table(self) -> str:
@@ -130,12 +133,18 @@ def set_enabled(
     execute(_enable_sql(compiled, enabled), database)
 
 
-def _enable_sql(compiled: Iterable[CompiledTrigger], enabled: bool) -> list[str]:
-    action = "ENABLE" if enabled else "DISABLE"
-    return [
-        f"ALTER TABLE {sql.quote_table(t.table)} {action} TRIGGER {sql.quote_ident(t.pgid)}"
-        for t in compiled
-    ]
+def _enable_sql(
+    compiled: Iterable[CompiledTrigger], enabled: bool, fires: Fires | str | None = None
+) -> list[str]:
+    """``ALTER TABLE ... ENABLE`` in each trigger's declared ``fires`` mode (or in ``fires``)."""
+    statements = []
+    for trigger in compiled:
+        trigger_sql = trigger.sql
+        if fires is not None:
+            trigger_sql = copy.copy(trigger_sql)
+            trigger_sql.fires = Fires.parse(fires).name
+        statements.append(trigger_sql.enable_sql(enabled))
+    return statements
 
 
 def install(*uris: str, database: str | None = None) -> None:
@@ -201,10 +210,18 @@ def uninstall(*uris: str, database: str | None = None) -> None:
     uninstall_compiled([t.compile(m) for m, t in _selected(uris, alias)], alias)
 
 
-def enable(*uris: str, database: str | None = None) -> None:
-    """Enable installed triggers (``ALTER TABLE ... ENABLE TRIGGER``)."""
+def enable(*uris: str, database: str | None = None, fires: Fires | str | None = None) -> None:
+    """Enable installed triggers (``ALTER TABLE ... ENABLE [REPLICA | ALWAYS] TRIGGER``).
+
+    Each trigger is enabled in its declared ``fires`` mode, unless ``fires`` (keyword-only)
+    names another one for this database: ``status`` then reports the trigger ``OUTDATED``
+    until an ``install`` puts the declared mode back.
+    """
     alias = _alias(database)
-    set_enabled([t.compile(m) for m, t in _installed_selection(uris, alias)], True, alias)
+    if fires is not None:
+        fires = Fires.parse(fires)
+    selection = _installed_selection(uris, alias)
+    execute(_enable_sql([t.compile(m) for m, t in selection], True, fires), alias)
 
 
 def disable(*uris: str, database: str | None = None) -> None:
@@ -252,7 +269,7 @@ def prune(database: str | None = None) -> None:
 
 
 _CATALOG_SQL = """
-SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D',
+SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D', t.tgenabled::text,
        obj_description(t.oid, 'pg_trigger'), p.prosrc, pn.nspname,
        ARRAY[t.tgtype::int, t.tgdeferrable::int, t.tginitdeferred::int]::text[]
          || ARRAY[t.tgoldtable::text, t.tgnewtable::text]
@@ -273,9 +290,9 @@ _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS
 
 def _installed_trigger(row: Any) -> InstalledTrigger:
     """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
-    oid, schema, table, pgid, enabled, hash, source, function_schema, shape = row
+    oid, schema, table, pgid, enabled, tgenabled, hash, source, function_schema, shape = row
     return InstalledTrigger(
-        oid, schema, table, pgid, enabled, hash, source, function_schema, tuple(shape)
+        oid, schema, table, pgid, enabled, hash, source, function_schema, tuple(shape), tgenabled
     )
 
 
@@ -347,6 +364,8 @@ def _status_of(
         row.hash == expected.hash
         and row.function_source == expected.function
         and row.shape == _expected_shape(model, trigger)
+        # A disabled trigger is re-enabled in its declared mode: only an enabled one can differ.
+        and row.tgenabled in ("D", expected_tgenabled(expected.fires))
     )
     state = Status.INSTALLED if current else Status.OUTDATED
     return TriggerStatus(uri, state, row.enabled, model, trigger, row)
@@ -360,6 +379,11 @@ def trigger_status(
     oids, rows = _read_catalog([trigger.get_table(model)], alias)
     by_key = {(row.table_oid, row.pgid): row for row in rows}
     return _status_of(model, trigger, alias, oids, by_key)
+
+
+def expected_tgenabled(fires: Fires | str) -> str:
+    """The ``pg_trigger.tgenabled`` code of a trigger enabled in ``fires`` mode."""
+    return Fires.parse(fires).tgenabled
 
 
 _EVENT_BITS = {"INSERT": 4, "DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}

@@ -72,6 +72,47 @@ Deferred = Timing("DEFERRED")
 """A deferrable trigger that fires at commit unless set immediate."""
 
 
+class Fires(_Primitive):
+    """When a trigger fires with respect to replication (``session_replication_role``).
+
+    ``ALTER TABLE ... ENABLE [REPLICA | ALWAYS] TRIGGER`` sets it; the logical replication apply
+    worker runs as ``replica``, so only ``Replica`` and ``Always`` triggers fire for the changes it
+    applies on a subscriber.
+    """
+
+    values = ("ORIGIN", "REPLICA", "ALWAYS")
+
+    @classmethod
+    def parse(cls, value: Fires | str) -> Fires:
+        """``value`` as a ``Fires``: a ``Fires`` or one of its names, in any case."""
+        if isinstance(value, Fires):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a valid Fires: use one of {cls.values}")
+        return cls(value.upper())
+
+    @property
+    def keyword(self) -> str:
+        """The ``ENABLE ... TRIGGER`` keyword: empty for ``Origin``."""
+        return "" if self.name == "ORIGIN" else self.name
+
+    @property
+    def tgenabled(self) -> str:
+        """The ``pg_trigger.tgenabled`` code of an enabled trigger in this mode."""
+        return self.name[0]
+
+
+Origin = Fires("ORIGIN")
+"""Fire for local changes only (``session_replication_role`` ``origin`` or ``local``): the
+default, as ``CREATE TRIGGER`` installs it."""
+
+Replica = Fires("REPLICA")
+"""Fire only in ``replica`` sessions, such as the logical replication apply worker's."""
+
+Always = Fires("ALWAYS")
+"""Fire whatever the session's replication role: for local and replicated changes."""
+
+
 class Operation(_Primitive):
     """An event that fires a trigger. Combine operations with ``|``."""
 

@@ -12,9 +12,11 @@ from pgtrigger.conditions import Condition
 from pgtrigger.func import Func
 from pgtrigger.primitives import (
     After,
+    Fires,
     InsteadOf,
     Level,
     Operation,
+    Origin,
     Referencing,
     Row,
     Statement,
@@ -93,6 +95,10 @@ class Trigger:
         declare: ``(variable, type)`` pairs declared for the function.
         timing: ``pgtrigger.Immediate`` or ``pgtrigger.Deferred``: a deferrable constraint
             trigger (``After`` and ``Row`` only).
+        fires: ``pgtrigger.Origin`` (default), ``pgtrigger.Replica`` or ``pgtrigger.Always``
+            (or ``"origin"``, ``"replica"``, ``"always"``): whether the trigger fires for
+            changes that logical replication applies on a subscriber. ``Origin`` triggers do
+            not; ``Replica`` triggers fire only for them; ``Always`` triggers fire for both.
     """
 
     name: str | None = None
@@ -104,6 +110,7 @@ class Trigger:
     func: str | Func | None = None
     declare: Sequence[tuple[str, str]] | None = None
     timing: Timing | None = None
+    fires: Fires = Origin
 
     def __init__(
         self,
@@ -117,6 +124,7 @@ class Trigger:
         func: str | Func | None = None,
         declare: Sequence[tuple[str, str]] | None = None,
         timing: Timing | None = None,
+        fires: Fires | str | None = None,
     ) -> None:
         self.name = name or self.name
         self.level = level or self.level
@@ -127,6 +135,13 @@ class Trigger:
         self.func = func or self.func
         self.declare = declare or self.declare
         self.timing = timing or self.timing
+        try:
+            self.fires = Fires.parse(fires or self.fires)
+        except ValueError:
+            raise ValueError(
+                f'Trigger "{self.name}": invalid "fires" {fires!r}; use pgtrigger.Origin, '
+                'pgtrigger.Replica or pgtrigger.Always (or "origin", "replica", "always")'
+            ) from None
         self.validate()
 
     def validate(self) -> None:
@@ -148,6 +163,12 @@ class Trigger:
         if self.referencing is not None and self.level != Statement:
             raise ValueError(
                 f'Trigger "{self.name}": "referencing" is only for statement-level triggers'
+            )
+        if self.fires != Origin and self.when == InsteadOf:
+            # ALTER TABLE ... ENABLE ALWAYS TRIGGER refuses views; replication never writes them.
+            raise ValueError(
+                f'Trigger "{self.name}": "fires" is only for tables; INSTEAD OF triggers are '
+                "on views, which logical replication does not write to: remove fires="
             )
         if self.timing is not None and (self.level != Row or self.when != After):
             raise ValueError(
@@ -261,6 +282,7 @@ class Trigger:
                 body=self.render_body(model),
                 function=self.render_function(model),
                 constraint=self.timing is not None,
+                fires=self.fires.name,
             ),
         )
 

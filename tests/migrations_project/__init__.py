@@ -60,6 +60,8 @@ class Project:
         databases_options: ``OPTIONS`` per alias (``search_path`` for instance).
         contrib: the ``django.contrib`` apps to install.
         same_database: all aliases share one database (per-schema aliases, for instance).
+        server: the Django database settings of another server to create the databases on
+            (the test server's by default).
     """
 
     def __init__(
@@ -71,10 +73,11 @@ class Project:
         databases_options: dict[str, dict[str, Any]] | None = None,
         contrib: tuple[str, ...] = ("django.contrib.contenttypes", "django.contrib.auth"),
         same_database: bool = False,
+        server: dict[str, Any] | None = None,
     ) -> None:
         self.path = path
         self.apps = apps
-        base = dict(settings.DATABASES["default"])
+        base = dict(server or settings.DATABASES["default"])
         base.pop("TEST", None)
         suffix = uuid.uuid4().hex[:10]
         self.databases = {}

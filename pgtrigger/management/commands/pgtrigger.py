@@ -31,6 +31,8 @@ _STATUS_COLOURS = {
 _ENABLED_LABELS = {True: ("ENABLED", "92"), False: ("DISABLED", "91"), None: ("N/A", "94")}
 # What ``ls --check`` fails on: the database is not as the declarations say.
 DRIFT = (Status.OUTDATED, Status.UNINSTALLED, Status.PRUNE)
+# Enabled triggers that also fire for replicated changes (``pg_trigger.tgenabled``).
+_FIRES_LABELS = {"R": "REPLICA", "A": "ALWAYS"}
 # 4.x's log lines, one per trigger acted on.
 _DONE = {
     "install": "Installing",
@@ -94,6 +96,13 @@ class Command(BaseCommand):
                     default="text",
                     help="text (default) or json: [{uri, status, enabled, database}].",
                 )
+            if name == "enable":
+                sub.add_argument(
+                    "--mode",
+                    choices=["origin", "replica", "always"],
+                    help="Enable in this firing mode instead of the declared one (ls then "
+                    "reports OUTDATED until install restores the declaration).",
+                )
 
         graph = subparsers.add_parser("graph", help="Print the state diagram of an FSM trigger.")
         graph.add_argument("uri", help="FSM trigger URI: app_label.Model:name")
@@ -126,7 +135,7 @@ class Command(BaseCommand):
                 elif subcommand == "sql":
                     self._sql(uris, database)
                 else:
-                    self._act(subcommand, uris, database, int(options["verbosity"]))
+                    self._act(subcommand, uris, database, options)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
 
@@ -136,7 +145,9 @@ class Command(BaseCommand):
         styled = self.style.SUCCESS("x") != "x"
         return styled and (bool(options.get("force_color")) or self.stdout.isatty())
 
-    def _act(self, subcommand: str, uris: tuple[str, ...], database: str, verbosity: int) -> None:
+    def _act(
+        self, subcommand: str, uris: tuple[str, ...], database: str, options: dict[str, Any]
+    ) -> None:
         """Run ``subcommand``, then print a line per trigger it acted on (4.x's wording).
 
         What is acted on is read from the catalog first, as the functions themselves select:
@@ -144,9 +155,12 @@ class Command(BaseCommand):
         full install also prunes (``PGTRIGGER_PRUNE_ON_INSTALL``); ``uninstall``, ``enable``
         and ``disable`` touch installed triggers only.
         """
+        verbosity = int(options["verbosity"])
         before = installation.status(*uris, database=database) if verbosity else []
         if subcommand == "prune":
             installation.prune(database=database)
+        elif subcommand == "enable":
+            installation.enable(*uris, database=database, fires=options.get("mode"))
         else:
             getattr(installation, subcommand)(*uris, database=database)
         prunes = subcommand == "prune" or (
@@ -214,6 +228,8 @@ class Command(BaseCommand):
         lines = []
         for row in rows:
             label, enabled_colour = _ENABLED_LABELS[_enabled(row)]
+            if _enabled(row) and row.installed is not None:
+                label = _FIRES_LABELS.get(row.installed.tgenabled, label)
             lines.append(
                 (row.status.value, _STATUS_COLOURS[row.status], label, enabled_colour, row.uri)
             )
