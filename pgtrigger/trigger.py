@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pgtrigger import compiler, sql
@@ -93,6 +93,8 @@ class Trigger:
         declare: ``(variable, type)`` pairs declared for the function.
         timing: ``pgtrigger.Immediate`` or ``pgtrigger.Deferred``: a deferrable constraint
             trigger (``After`` and ``Row`` only).
+        tags: labels to select the trigger by, as in ``pgtrigger.ignore(tags=["audit"])``.
+            Python-side only: they change neither the SQL nor the migrations.
     """
 
     name: str | None = None
@@ -104,6 +106,7 @@ class Trigger:
     func: str | Func | None = None
     declare: Sequence[tuple[str, str]] | None = None
     timing: Timing | None = None
+    tags: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -117,6 +120,7 @@ class Trigger:
         func: str | Func | None = None,
         declare: Sequence[tuple[str, str]] | None = None,
         timing: Timing | None = None,
+        tags: Iterable[str] | None = None,
     ) -> None:
         self.name = name or self.name
         self.level = level or self.level
@@ -127,6 +131,9 @@ class Trigger:
         self.func = func or self.func
         self.declare = declare or self.declare
         self.timing = timing or self.timing
+        if isinstance(tags, str):  # not a collection of its characters
+            raise ValueError(f'Trigger "{self.name}": tags takes a list of strings, not {tags!r}')
+        self.tags = frozenset(self.tags if tags is None else tags)
         self.validate()
 
     def validate(self) -> None:
@@ -137,6 +144,8 @@ class Trigger:
                 f"Trigger name {self.name!r}: {problem}. Use at most {MAX_NAME_LENGTH} "
                 "letters, digits, '_' or '-'."
             )
+        if not all(isinstance(tag, str) and tag for tag in self.tags):
+            raise ValueError(f'Trigger "{self.name}": tags must be non-empty strings')
         if not isinstance(self.level, Level):
             raise ValueError(f'Trigger "{self.name}": invalid level {self.level!r}')
         if not isinstance(self.when, When):
