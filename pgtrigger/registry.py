@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="type[models.Model]")
 
-# What ignore() and is_ignored() select triggers by: a URI or URI glob, a trigger class or a
-# model class.
+# What ignore(), is_ignored() and select() take positionally: a URI or URI glob, a trigger
+# class or a model class (tags go in their tags= keyword).
 Selector = Union[str, "type[Trigger]", "type[models.Model]"]
 
 # uri -> every (model, trigger) registered under it; more than one is a check error.
