@@ -191,3 +191,21 @@ def test_tags_are_python_side_only():
         pgtrigger.SoftDelete(name="s", field="is_active", tags="audit")
     with pytest.raises(ValueError, match="non-empty strings"):
         pgtrigger.SoftDelete(name="s", field="is_active", tags=[""])
+
+
+@pytest.mark.django_db
+# A lone class given to a marker is taken by pytest for the decorated test: with_args().
+@pytest.mark.pgtrigger_ignore.with_args(pgtrigger.SoftDelete)
+def test_the_pytest_marker_takes_selectors(ledger):
+    assert pgtrigger.is_ignored(SOFT) and not pgtrigger.is_ignored(READ_ONLY)
+    assert hard_delete() == 1
+
+
+@pytest.mark.django_db
+def test_the_pytest_fixture_takes_selectors_and_tags(ledger, pgtrigger_ignore):
+    assert hard_delete() == 0
+    pgtrigger_ignore(tags=["frozen"])
+    assert pgtrigger.is_ignored(READ_ONLY) and not pgtrigger.is_ignored(SOFT)
+    rename("fixture")
+    pgtrigger_ignore(Ledger)
+    assert Ledger.objects.filter(pk=1).delete()[0] == 1
