@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Generator, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from pgtrigger.registry import Selector
 
 MARKER = "pgtrigger_ignore"
 
@@ -117,12 +120,15 @@ def _pgtrigger_ignore_marker(request: pytest.FixtureRequest) -> Generator[None, 
 def pgtrigger_ignore(
     request: pytest.FixtureRequest,
 ) -> Generator[Callable[..., None], None, None]:
-    """``pgtrigger_ignore(*uris, databases=None)`` ignores triggers until the test ends."""
+    """``pgtrigger_ignore(*uris, tags=(), databases=None)`` ignores triggers until the test
+    ends; it selects triggers as ``pgtrigger.ignore`` does (URIs, classes, patterns, tags)."""
     import pgtrigger
 
     with _unblocked_exit(request) as stack:
 
-        def ignore(*uris: str, databases: Iterable[str] | None = None) -> None:
-            stack.enter_context(pgtrigger.ignore(*uris, databases=databases))
+        def ignore(
+            *uris: Selector, tags: Iterable[str] = (), databases: Iterable[str] | None = None
+        ) -> None:
+            stack.enter_context(pgtrigger.ignore(*uris, tags=tags, databases=databases))
 
         yield ignore

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+import fnmatch
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from django.apps import apps as global_apps
 from django.core import checks
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
     from pgtrigger.trigger import Trigger
 
 M = TypeVar("M", bound="type[models.Model]")
+
+# What ignore(), is_ignored() and select() take positionally: a URI or URI glob, a trigger
+# class or a model class (tags go in their tags= keyword).
+Selector = Union[str, "type[Trigger]", "type[models.Model]"]
 
 # uri -> every (model, trigger) registered under it; more than one is a check error.
 _registry: dict[str, list[tuple[type[models.Model], Trigger]]] = {}
@@ -96,6 +101,82 @@ def registered(*uris: str) -> list[tuple[type[models.Model], Trigger]]:
             f"No registered trigger with URI {', '.join(map(repr, missing))}{hint}"
         )
     return [_registry[uri][-1] for uri in uris]
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def check_selectors(selectors: tuple[Selector, ...]) -> None:
+    """Raise ``TypeError`` for a selector that is not a string, trigger class or model class."""
+    from django.db import models
+
+    from pgtrigger.trigger import Trigger
+
+    for selector in selectors:
+        if isinstance(selector, str):
+            continue
+        if isinstance(selector, type) and issubclass(selector, (Trigger, models.Model)):
+            continue
+        raise TypeError(
+            f'{selector!r} selects no triggers: pass a URI ("app_label.Model:name"), a URI '
+            "glob, a Trigger class (pgtrigger.SoftDelete) or a model class"
+        )
+
+
+def select(
+    *selectors: Selector, tags: Iterable[str] = ()
+) -> list[tuple[type[models.Model], Trigger]]:
+    """The registered ``(model, trigger)`` pairs that any of ``selectors`` or ``tags`` picks;
+    all of them when neither is given.
+
+    - a URI, ``"app_label.Model:name"``: that trigger (``UnknownTriggerError`` if none);
+    - a URI glob (``*``, ``?``, ``[...]`` as in ``fnmatch``, case-sensitive), e.g.
+      ``"shop.*:soft_delete"``: the triggers whose URIs match (``UnknownTriggerError`` if none);
+    - a trigger class, e.g. ``pgtrigger.SoftDelete``: its instances, subclasses included;
+    - a model class: the triggers registered on it (on an abstract model: on the models that
+      inherit it).
+
+    ``tags`` select the triggers that carry any of them (``UnknownTriggerError`` for a tag
+    that no registered trigger carries). Classes may select nothing. Pairs come once each, in
+    registration order.
+    """
+    check_selectors(selectors)
+    if isinstance(tags, str):
+        raise TypeError(f"tags takes a list of strings, not {tags!r}")
+    wanted_tags = frozenset(tags)
+    if not selectors and not wanted_tags:
+        return registered()
+    carried = frozenset().union(*(entries[-1][1].tags for entries in _registry.values()))
+    if wanted_tags - carried:
+        missing = ", ".join(map(repr, sorted(wanted_tags - carried)))
+        raise UnknownTriggerError(f"No registered trigger has the tag {missing}")
+    uris = [s for s in selectors if isinstance(s, str) and not _GLOB_CHARS & set(s)]
+    globs = [s for s in selectors if isinstance(s, str) and _GLOB_CHARS & set(s)]
+    if uris:
+        registered(*uris)  # raises for an unknown URI
+    unmatched = [g for g in globs if not any(fnmatch.fnmatchcase(uri, g) for uri in _registry)]
+    if unmatched:
+        raise UnknownTriggerError(
+            f"No registered trigger URI matches {', '.join(map(repr, unmatched))}"
+        )
+    from django.db import models
+
+    from pgtrigger.trigger import Trigger
+
+    trigger_classes = tuple(s for s in selectors if isinstance(s, type) and issubclass(s, Trigger))
+    model_classes = [s for s in selectors if isinstance(s, type) and issubclass(s, models.Model)]
+    selected = []
+    for uri, entries in _registry.items():
+        model, trigger = entries[-1]
+        if (
+            uri in uris
+            or any(fnmatch.fnmatchcase(uri, g) for g in globs)
+            or isinstance(trigger, trigger_classes)
+            or not wanted_tags.isdisjoint(trigger.tags)
+            or any(model is m or (m._meta.abstract and issubclass(model, m)) for m in model_classes)
+        ):
+            selected.append((model, trigger))
+    return selected
 
 
 def function_name_collisions() -> dict[str, list[tuple[type[models.Model], Trigger]]]:

@@ -166,22 +166,37 @@ class _ContextDecorator:
 class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
     """Ignore triggers in a block: ``with pgtrigger.ignore("app.Model:name"):``.
 
-    With no URI, every registered trigger is ignored. Also a decorator (sync or async
-    functions); nestable; local to the thread or asyncio task. ``databases`` limits it to
-    those database aliases (default: all).
+    Triggers are selected by URI, URI glob (``"shop.*:soft_delete"``), trigger class
+    (``pgtrigger.SoftDelete``), model class or ``tags`` (see ``registry.select``), when the
+    block is entered; with no selector, every registered trigger is ignored. Also a decorator
+    (sync or async functions); nestable; local to the thread or asyncio task. ``databases``
+    limits it to those database aliases (default: all).
     """
 
     session = staticmethod(_session)
 
-    def __init__(self, *uris: str, databases: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        *uris: registry.Selector,
+        tags: Iterable[str] = (),
+        databases: Iterable[str] | None = None,
+    ) -> None:
+        registry.check_selectors(uris)
+        if isinstance(tags, str):
+            raise TypeError(f"tags takes a list of strings, not {tags!r}")
         self.uris = uris
+        self.tags = tuple(tags)
         self.databases = list(databases) if databases else None
 
     def __repr__(self) -> str:
-        return f"pgtrigger.ignore{self.uris!r}"
+        tags = f", tags={list(self.tags)!r}" if self.tags else ""
+        return f"pgtrigger.ignore{self.uris!r}{tags}"
 
     def _push(self) -> contextvars.Token[Any]:
-        pgids = {trigger.get_pgid(model) for model, trigger in registry.registered(*self.uris)}
+        pgids = {
+            trigger.get_pgid(model)
+            for model, trigger in registry.select(*self.uris, tags=self.tags)
+        }
         dbs: list[str | None] = list(self.databases) if self.databases else [None]
         entries = {(db, pgid) for pgid in pgids for db in dbs}
         for alias in self._aliases():
@@ -192,12 +207,16 @@ class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
         _ignored.reset(token)
 
 
-def is_ignored(*uris: str) -> bool:
-    """Return whether every trigger in ``uris`` (any trigger, when none given) is ignored here."""
+def is_ignored(*uris: registry.Selector, tags: Iterable[str] = ()) -> bool:
+    """Return whether every trigger that ``uris`` and ``tags`` select is ignored here (any
+    trigger, when neither is given). They select as in ``ignore``; a selection of no trigger
+    gives ``False``.
+    """
     active = {pgid for _, pgid in _ignored.get()}
-    if not uris:
+    if not uris and not tags:
         return bool(active)
-    return all(trigger.get_pgid(model) in active for model, trigger in registry.registered(*uris))
+    selected = registry.select(*uris, tags=tags)
+    return bool(selected) and all(trigger.get_pgid(model) in active for model, trigger in selected)
 
 
 class schema(_ContextDecorator):  # lower-case: the public API name from 4.x

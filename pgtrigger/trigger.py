@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pgtrigger import compiler, sql
@@ -99,6 +99,8 @@ class Trigger:
             (or ``"origin"``, ``"replica"``, ``"always"``): whether the trigger fires for
             changes that logical replication applies on a subscriber. ``Origin`` triggers do
             not; ``Replica`` triggers fire only for them; ``Always`` triggers fire for both.
+        tags: labels to select the trigger by, as in ``pgtrigger.ignore(tags=["audit"])``.
+            Python-side only: they change neither the SQL nor the migrations.
     """
 
     name: str | None = None
@@ -111,6 +113,7 @@ class Trigger:
     declare: Sequence[tuple[str, str]] | None = None
     timing: Timing | None = None
     fires: Fires = Origin
+    tags: frozenset[str] = frozenset()
 
     def __init__(
         self,
@@ -125,6 +128,7 @@ class Trigger:
         declare: Sequence[tuple[str, str]] | None = None,
         timing: Timing | None = None,
         fires: Fires | str | None = None,
+        tags: Iterable[str] | None = None,
     ) -> None:
         self.name = name or self.name
         self.level = level or self.level
@@ -142,6 +146,9 @@ class Trigger:
                 f'Trigger "{self.name}": invalid "fires" {fires!r}; use pgtrigger.Origin, '
                 'pgtrigger.Replica or pgtrigger.Always (or "origin", "replica", "always")'
             ) from None
+        if isinstance(tags, str):  # not a collection of its characters
+            raise ValueError(f'Trigger "{self.name}": tags takes a list of strings, not {tags!r}')
+        self.tags = frozenset(self.tags if tags is None else tags)
         self.validate()
 
     def validate(self) -> None:
@@ -152,6 +159,8 @@ class Trigger:
                 f"Trigger name {self.name!r}: {problem}. Use at most {MAX_NAME_LENGTH} "
                 "letters, digits, '_' or '-'."
             )
+        if not all(isinstance(tag, str) and tag for tag in self.tags):
+            raise ValueError(f'Trigger "{self.name}": tags must be non-empty strings')
         if not isinstance(self.level, Level):
             raise ValueError(f'Trigger "{self.name}": invalid level {self.level!r}')
         if not isinstance(self.when, When):

@@ -73,3 +73,20 @@ class ImmediateChild(models.Model):
                 ),
             )
         ]
+
+
+class Ledger(models.Model):
+    """Triggers of two unrelated types, for ignoring by type, model, URI glob and tag."""
+
+    name = models.CharField(max_length=32)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        triggers = [
+            pgtrigger.SoftDelete(
+                name="ledger_soft_delete", field="is_active", tags=["bookkeeping"]
+            ),
+            pgtrigger.ReadOnly(
+                name="ledger_name_read_only", fields=["name"], tags=["bookkeeping", "frozen"]
+            ),
+        ]
