@@ -60,7 +60,8 @@ from pgtrigger.primitives import (
     When,
 )
 from pgtrigger.registry import register, registered
-from pgtrigger.runtime import constraints, ignore, is_ignored, schema
+from pgtrigger.context_sql import context_value
+from pgtrigger.runtime import constraints, context, current_context, ignore, is_ignored, schema
 from pgtrigger.trigger import Trigger
 from pgtrigger.version import __version__
 
@@ -107,6 +108,9 @@ __all__ = [
     "When",
     "__version__",
     "constraints",
+    "context",
+    "context_value",
+    "current_context",
     "disable",
     "enable",
     "ignore",

@@ -8,7 +8,7 @@ from django.core import checks
 from django.db import models
 from django.db.models.functions import Now
 
-from pgtrigger import options
+from pgtrigger import context_sql, options
 from pgtrigger.contrib import _columns, _schemas
 from pgtrigger.primitives import Before, Delete, Row
 from pgtrigger.trigger import Trigger
@@ -27,6 +27,9 @@ class SoftDelete(Trigger):
 
     The default ``value=False`` suits a boolean field only: on any other field a ``True`` or
     ``False`` value is a check error (``pgtrigger.E108``), not a ``'False'`` written into it.
+
+    ``deleted_by="deleted_by"`` also sets that field to the ``actor`` of the current
+    ``pgtrigger.context()`` (``NULL`` when there is none).
     """
 
     when = Before
@@ -39,12 +42,14 @@ class SoftDelete(Trigger):
         name: str | None = None,
         field: str | None = None,
         value: Any = False,
+        deleted_by: str | None = None,
         **kwargs: Any,
     ) -> None:
         if not field:
             raise ValueError(f'SoftDelete trigger "{name}" needs a field')
         self.field = field
         self.value = value
+        self.deleted_by = deleted_by
         super().__init__(name=name, **kwargs)
 
     def render_value(self, model: type[models.Model]) -> str:
@@ -61,6 +66,9 @@ class SoftDelete(Trigger):
         own_table = self.get_table(model)
         column = _columns.column(model, self.field)
         value = self.render_value(model)
+        if self.deleted_by:  # one more SET column; none by default, so the SQL stays the same
+            actor = context_sql.assign_sql(_columns.concrete_field(model, self.deleted_by))
+            value += f", {_columns.column(model, self.deleted_by)} = {actor}"
 
         def update(refs: _schemas.Refs) -> str:
             table = refs.table(own_table)

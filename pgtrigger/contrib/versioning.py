@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from pgtrigger import sql
+from pgtrigger import context_sql, sql
 from pgtrigger.contrib import _columns
 from pgtrigger.primitives import Before, Row, Update
 from pgtrigger.trigger import Trigger
@@ -21,14 +21,26 @@ class Versioning(Trigger):
     fails with ``pgtrigger: Cannot set version field ...``. This makes the version an
     optimistic lock: save with ``obj.save(update_fields=[...])`` (which leaves the version
     alone) or refresh the object after saving.
+
+    ``changed_by="changed_by"`` also sets that field (e.g. a ``ForeignKey`` to the user model)
+    to the ``actor`` of the current ``pgtrigger.context()`` on every such change, or to
+    ``NULL`` when there is none.
     """
 
     when = Before
     operation = Update
     level = Row
 
-    def __init__(self, *, name: str | None = None, field: str = "version", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        field: str = "version",
+        changed_by: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.field = field
+        self.changed_by = changed_by
         super().__init__(name=name, **kwargs)
 
     def render_condition(self, model: type[models.Model]) -> str:
@@ -38,6 +50,13 @@ class Versioning(Trigger):
 
     def get_func(self, model: type[models.Model]) -> str:
         column = _columns.column(model, self.field)
+        actor = ""
+        if self.changed_by:  # only then: the default SQL (and migrations) stay as they were
+            target = _columns.concrete_field(model, self.changed_by)
+            actor = (
+                f"    NEW.{_columns.column(model, self.changed_by)} := "
+                f"{context_sql.assign_sql(target)};\n"
+            )
         return (
             f"IF NEW.{column} IS DISTINCT FROM OLD.{column} THEN\n"
             '        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table '
@@ -46,5 +65,6 @@ class Versioning(Trigger):
             f"{sql.quote_literal(str(self.name))};\n"
             "    END IF;\n"
             f"    NEW.{column} := OLD.{column} + 1;\n"
+            f"{actor}"
             "    RETURN NEW;"
         )
