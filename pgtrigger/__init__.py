@@ -20,6 +20,7 @@ from pgtrigger.conditions import (
     IsNotDistinctFrom,
     Q,
 )
+from pgtrigger.context_sql import context_value
 from pgtrigger.contrib.change_tracking import TrackChanges
 from pgtrigger.contrib.composer import Composer
 from pgtrigger.contrib.fsm import FSM
@@ -60,7 +61,6 @@ from pgtrigger.primitives import (
     When,
 )
 from pgtrigger.registry import register, registered
-from pgtrigger.context_sql import context_value
 from pgtrigger.runtime import constraints, context, current_context, ignore, is_ignored, schema
 from pgtrigger.trigger import Trigger
 from pgtrigger.version import __version__

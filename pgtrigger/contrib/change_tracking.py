@@ -93,7 +93,8 @@ class TrackChanges(Trigger):
             selected.append("now()")
         if self.changed_by:
             names.append(self.changed_by)
-            selected.append(context_sql.assign_sql(_columns.concrete_field(events, self.changed_by)))
+            actor = _columns.concrete_field(events, self.changed_by)
+            selected.append(context_sql.assign_sql(actor))
         targets = ", ".join(_columns.column(events, name) for name in names)
         referencing = self.get_referencing(model)
         assert referencing is not None and referencing.old and referencing.new
