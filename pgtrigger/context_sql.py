@@ -53,9 +53,9 @@ class ContextValue(models.Expression):
         cast = _cast_type(self.output_field, connection or connections[DEFAULT_DB_ALIAS])
         return f"CAST({value} AS {cast})" if cast else value
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
         # '%' is a placeholder marker in compiled SQL; the rendered SQL contains none.
-        return self.render(connection), []
+        return self.render(connection), ()
 
     def __str__(self) -> str:
         return self.render()
