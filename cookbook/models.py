@@ -11,6 +11,7 @@ from cookbook.pages.official_interface import *  # noqa: F403
 from cookbook.pages.protect import *  # noqa: F403
 from cookbook.pages.read_only import *  # noqa: F403
 from cookbook.pages.redundant_updates import *  # noqa: F403
+from cookbook.pages.request_context import *  # noqa: F403
 from cookbook.pages.search_vector import *  # noqa: F403
 from cookbook.pages.soft_delete import *  # noqa: F403
 from cookbook.pages.statement_history import *  # noqa: F403

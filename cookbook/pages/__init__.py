@@ -10,6 +10,7 @@ PAGES = [
     "soft_delete",
     "fsm",
     "versioning",
+    "request_context",
     "official_interface",
     "sync_fields",
     "composer",
