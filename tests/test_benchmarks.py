@@ -22,7 +22,7 @@ def test_quick_benchmarks_produce_every_table():
         "Statement-level vs row-level:",
         "Installation:",
         "App-level alternatives:",
-        "ignore() and schema():",
+        "ignore(), schema() and context():",
         "How the setting travels",
     ):
         assert title in result.stdout, result.stdout
@@ -38,5 +38,6 @@ def test_quick_benchmarks_produce_every_table():
         "TrackChanges",
     ):
         assert f"\n{recipe} " in row_overhead, row_overhead
+    assert "context()" in result.stdout.split("and context():")[1].split("How the setting")[0]
     # Round trips are counted, not timed: they must not grow with the number of triggers.
     assert "NO " not in result.stdout.split("Installation:")[1].split("App-level")[0]
