@@ -143,7 +143,7 @@ class TrackChanges(Trigger):
                 checks.Error(
                     f'Trigger "{self.name}" on {model._meta.label}: event model '
                     f"{events._meta.label} lacks fields {', '.join(missing)}.",
-                    hint=f"Give it the fields {', '.join(EVENT_FIELDS)}.",
+                    hint=f"Give it the fields {', '.join(required)}.",
                     obj=model,
                     id="pgtrigger.E103",
                 )

@@ -295,3 +295,29 @@ def test_context_value_sql():
         "(NULLIF(current_setting('pgtrigger.context', true), '')::jsonb ->> 'actor')"
     )
     assert format(pgtrigger.context_value("o'k")).endswith("->> 'o''k')")
+
+
+@pytest.mark.parametrize(
+    ("model", "trigger", "error"),
+    [
+        (ContextVersioned, pgtrigger.Versioning(name="v", changed_by="nope"), "pgtrigger.E010"),
+        (
+            ContextSoftDeleted,
+            pgtrigger.SoftDelete(name="s", field="is_active", deleted_by="nope"),
+            "pgtrigger.E010",
+        ),
+        (
+            ContextTracked,
+            pgtrigger.TrackChanges(
+                name="t", fields=["status"], to=ContextChange, changed_by="nope"
+            ),
+            "pgtrigger.E103",
+        ),
+    ],
+)
+def test_unknown_actor_field_is_a_check_error(model, trigger, error):
+    from pgtrigger.checks import check_trigger
+
+    messages = list(check_trigger(model, trigger))
+    assert [m.id for m in messages] == [error]
+    assert model._meta.label in messages[0].msg and "nope" in messages[0].msg
