@@ -1,7 +1,6 @@
-"""Runtime control of triggers: ``ignore``, ``schema``, ``context`` and ``constraints``.
+"""Runtime control of triggers: ``ignore``, ``schema`` and ``constraints``.
 
-``ignore``, ``schema`` and ``context`` describe settings (``pgtrigger.ignore``, ``search_path``,
-``pgtrigger.context``) that should
+``ignore`` and ``schema`` describe settings (``pgtrigger.ignore``, ``search_path``) that should
 hold for the queries run in their block. The state lives in context variables, so it follows
 the current thread or asyncio task (and ``sync_to_async`` calls) and never leaks into another
 one. A connection execute wrapper (:mod:`pgtrigger.transaction_settings`) gives each query
@@ -247,7 +246,8 @@ class context(_ContextDecorator):  # lower-case, like ignore() and schema()
     sent transaction-locally with the queries, like ``ignore()``'s: it never outlives the
     query's transaction nor reaches another client of a transaction-pooling PgBouncer.
 
-    Values must be JSON-serializable (``TypeError`` otherwise). Nested blocks merge their
+    Values must be JSON-serializable (``TypeError`` otherwise; ``ValueError`` for NaN and
+    infinities). Nested blocks merge their
     values, the inner block's winning; ``actor=None`` is a value like any other (JSON
     ``null``). Also a decorator (sync or async functions); local to the thread or asyncio
     task, and followed by ``sync_to_async`` / ``async_to_sync``.
@@ -255,7 +255,7 @@ class context(_ContextDecorator):  # lower-case, like ignore() and schema()
 
     def __init__(self, **values: Any) -> None:
         # Encoded now: an unserializable value fails where it is given, not at a later query.
-        json.dumps(values)
+        json.dumps(values, allow_nan=False)  # NaN is not JSON: jsonb would refuse it
         self.values = values
 
     def __repr__(self) -> str:
@@ -267,7 +267,7 @@ class context(_ContextDecorator):  # lower-case, like ignore() and schema()
             _install_wrapper(connections[alias])
         outer = _context.get()
         merged = {**outer[0], **self.values} if outer else dict(self.values)
-        encoded = json.dumps(merged, sort_keys=True, separators=(",", ":"))
+        encoded = json.dumps(merged, sort_keys=True, separators=(",", ":"), allow_nan=False)
         return _context.set((merged, encoded))
 
     def _pop(self, token: contextvars.Token[Any]) -> None:

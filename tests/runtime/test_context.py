@@ -92,6 +92,8 @@ def test_values_are_escaped():
 def test_unserializable_value_fails_where_given():
     with pytest.raises(TypeError):
         pgtrigger.context(actor=object())
+    with pytest.raises(ValueError):
+        pgtrigger.context(score=float("nan"))
 
 
 @pytest.mark.django_db
