@@ -1,4 +1,4 @@
-"""What ignore() and schema() cost per query: round trips on the wire and time, side by side.
+"""What ignore(), schema() and context() cost per query: round trips and time, side by side.
 
 Loops of single-row ORM updates of a table with a pgtrigger trigger, in autocommit mode and
 inside one ``atomic()``, with psycopg 3's client-side binding (the default, and psycopg2's only
@@ -99,6 +99,7 @@ BLOCKS: dict[str, Callable[[], Any]] = {
     "none": contextlib.nullcontext,
     "ignore()": lambda: pgtrigger.ignore(URI),
     "schema()": lambda: pgtrigger.schema("public"),
+    "context()": lambda: pgtrigger.context(actor=1, reason="bench"),
 }
 
 
@@ -151,7 +152,7 @@ def _orm_table(queries: int, rounds: int) -> tuple[str, bool]:
                     ]
                 )
     report = timing.table(
-        f"ignore() and schema(): single-row updates, {rounds * 10} samples of "
+        f"ignore(), schema() and context(): single-row updates, {rounds * 10} samples of "
         f"{max(queries // 10, 20)}; round trips per query on the wire; time (wall) and client CPU "
         f"ratios to the loop without block (median of per-sample ratios); target in atomic() "
         f"{TARGET}x",

@@ -12,6 +12,7 @@ from cookbook.pages.official_interface import *  # noqa: F403
 from cookbook.pages.protect import *  # noqa: F403
 from cookbook.pages.read_only import *  # noqa: F403
 from cookbook.pages.redundant_updates import *  # noqa: F403
+from cookbook.pages.request_context import *  # noqa: F403
 from cookbook.pages.search_vector import *  # noqa: F403
 from cookbook.pages.soft_delete import *  # noqa: F403
 from cookbook.pages.soft_delete_cascade import *  # noqa: F403

@@ -22,6 +22,7 @@ from pgtrigger.conditions import (
     IsNotDistinctFrom,
     Q,
 )
+from pgtrigger.context_sql import context_value
 from pgtrigger.contrib.change_tracking import TrackChanges
 from pgtrigger.contrib.composer import Composer
 from pgtrigger.contrib.fsm import FSM, TransitionNotAllowed
@@ -67,7 +68,7 @@ from pgtrigger.primitives import (
     When,
 )
 from pgtrigger.registry import register, registered
-from pgtrigger.runtime import constraints, ignore, is_ignored, schema
+from pgtrigger.runtime import constraints, context, current_context, ignore, is_ignored, schema
 from pgtrigger.trigger import Trigger
 from pgtrigger.version import __version__
 
@@ -121,6 +122,9 @@ __all__ = [
     "When",
     "__version__",
     "constraints",
+    "context",
+    "context_value",
+    "current_context",
     "disable",
     "enable",
     "ignore",

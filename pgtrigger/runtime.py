@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import functools
 import inspect
+import json
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
@@ -37,6 +38,10 @@ _ignored: contextvars.ContextVar[frozenset[tuple[str | None, str]]] = contextvar
 _search_path: contextvars.ContextVar[tuple[tuple[str | None, str], ...]] = contextvars.ContextVar(
     "pgtrigger_search_path", default=()
 )
+# The merged values of the active context() blocks and their JSON object (None: no block).
+_context: contextvars.ContextVar[tuple[dict[str, Any], str] | None] = contextvars.ContextVar(
+    "pgtrigger_context", default=None
+)
 # The blocks entered in this context, innermost last, with the token that undoes each. Kept
 # per context rather than on the block object, so one ignore() instance can be entered by
 # several threads or tasks at once, or nested in itself.
@@ -50,6 +55,7 @@ def _settings_for(
     alias: str,
     ignored: frozenset[tuple[str | None, str]],
     search_path: tuple[tuple[str | None, str], ...],
+    context_json: str | None = None,
 ) -> transaction_settings.Settings:
     """The settings wanted on ``alias`` (cached: the same object for the same state)."""
     desired = []
@@ -60,15 +66,17 @@ def _settings_for(
     schemas = dict.fromkeys(schema for db, schema in search_path if db in (None, alias))
     if schemas:
         desired.append(("search_path", ", ".join(schemas)))
+    if context_json is not None:
+        desired.append((sql.CONTEXT_SETTING, context_json))
     return tuple(sorted(desired))
 
 
 def _desired(alias: str) -> transaction_settings.Settings:
     """The settings the current context wants on the connection ``alias``."""
-    ignored, search_path = _ignored.get(), _search_path.get()
-    if not ignored and not search_path:
+    ignored, search_path, values = _ignored.get(), _search_path.get(), _context.get()
+    if not ignored and not search_path and values is None:
         return ()
-    return _settings_for(alias, ignored, search_path)
+    return _settings_for(alias, ignored, search_path, values[1] if values else None)
 
 
 _execute_wrapper = transaction_settings.execute_wrapper(_desired)
@@ -246,6 +254,49 @@ class schema(_ContextDecorator):  # lower-case: the public API name from 4.x
 
     def _pop(self, token: contextvars.Token[Any]) -> None:
         _search_path.reset(token)
+
+
+class context(_ContextDecorator):  # lower-case, like ignore() and schema()
+    """Make ``actor`` and other values readable by triggers for the queries of a block.
+
+    ``with pgtrigger.context(actor=request.user.pk, reason="import"):`` gives every query of
+    the block, on every PostgreSQL database, the setting ``pgtrigger.context``: a JSON object
+    of the values, which triggers read with :func:`pgtrigger.context_value`. The setting is
+    sent transaction-locally with the queries, like ``ignore()``'s: it never outlives the
+    query's transaction nor reaches another client of a transaction-pooling PgBouncer.
+
+    Values must be JSON-serializable (``TypeError`` otherwise; ``ValueError`` for NaN and
+    infinities). Nested blocks merge their
+    values, the inner block's winning; ``actor=None`` is a value like any other (JSON
+    ``null``). Also a decorator (sync or async functions); local to the thread or asyncio
+    task, and followed by ``sync_to_async`` / ``async_to_sync``.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        # Encoded now: an unserializable value fails where it is given, not at a later query.
+        json.dumps(values, allow_nan=False)  # NaN is not JSON: jsonb would refuse it
+        self.values = values
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{key}={value!r}" for key, value in self.values.items())
+        return f"pgtrigger.context({args})"
+
+    def _push(self) -> contextvars.Token[Any]:
+        for alias in self._aliases():
+            _install_wrapper(connections[alias])
+        outer = _context.get()
+        merged = {**outer[0], **self.values} if outer else dict(self.values)
+        encoded = json.dumps(merged, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return _context.set((merged, encoded))
+
+    def _pop(self, token: contextvars.Token[Any]) -> None:
+        _context.reset(token)
+
+
+def current_context() -> dict[str, Any]:
+    """The values of the active ``pgtrigger.context()`` blocks, merged (a copy; ``{}``)."""
+    values = _context.get()
+    return dict(values[0]) if values else {}
 
 
 def constraints(timing: Timing, *uris: str, databases: Iterable[str] | None = None) -> None:

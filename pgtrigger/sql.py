@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 IGNORE_SETTING = "pgtrigger.ignore"
+CONTEXT_SETTING = "pgtrigger.context"
 
 
 def quote_ident(name: str) -> str:

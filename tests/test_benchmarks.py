@@ -22,7 +22,7 @@ def test_quick_benchmarks_produce_every_table():
         "Statement-level vs row-level:",
         "Installation:",
         "App-level alternatives:",
-        "ignore() and schema():",
+        "ignore(), schema() and context():",
         "How the setting travels",
         "Versus django-pgtrigger 4.17.0",
     ):
@@ -39,6 +39,7 @@ def test_quick_benchmarks_produce_every_table():
         "TrackChanges",
     ):
         assert f"\n{recipe} " in row_overhead, row_overhead
+    assert "context()" in result.stdout.split("and context():")[1].split("How the setting")[0]
     # Round trips are counted, not timed: they must not grow with the number of triggers.
     assert "NO " not in result.stdout.split("Installation:")[1].split("App-level")[0]
     # `make bench` installs 4.17.0 in .venv-pgtrigger417; offline, quick mode says it skipped.

@@ -11,6 +11,7 @@ PAGES = [
     "soft_delete_cascade",
     "fsm",
     "versioning",
+    "request_context",
     "official_interface",
     "sync_fields",
     "composer",

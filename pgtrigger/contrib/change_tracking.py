@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core import checks
 from django.db import models
 
-from pgtrigger import sql
+from pgtrigger import context_sql, sql
 from pgtrigger.contrib import _columns, _schemas
 from pgtrigger.primitives import After, Referencing, Statement, Update
 from pgtrigger.trigger import Trigger
@@ -37,6 +37,10 @@ class TrackChanges(Trigger):
             new_value = models.JSONField(null=True)
             changed_at = models.DateTimeField(null=True)
 
+    ``changed_by="changed_by"`` names a field of the event model (e.g. a ``ForeignKey`` to
+    the user model) that gets the ``actor`` of the current ``pgtrigger.context()`` (``NULL``
+    when there is none).
+
     It is a statement-level trigger over the statement's transition tables: a bulk update of
     any number of rows runs one ``INSERT ... SELECT``.
     """
@@ -51,6 +55,7 @@ class TrackChanges(Trigger):
         name: str | None = None,
         fields: Sequence[str] | None = None,
         to: str | type[models.Model] | None = None,
+        changed_by: str | None = None,
         **kwargs: Any,
     ) -> None:
         if not fields:
@@ -59,6 +64,7 @@ class TrackChanges(Trigger):
             raise ValueError(f'TrackChanges trigger "{name}" needs an event model ("to")')
         self.fields = list(fields)
         self.to = to
+        self.changed_by = changed_by
         kwargs.setdefault("referencing", Referencing(old="old_values", new="new_values"))
         super().__init__(name=name, **kwargs)
 
@@ -85,6 +91,10 @@ class TrackChanges(Trigger):
         if any(f.name == TIMESTAMP_FIELD for f in events._meta.concrete_fields):
             names.append(TIMESTAMP_FIELD)
             selected.append("now()")
+        if self.changed_by:
+            names.append(self.changed_by)
+            actor = _columns.concrete_field(events, self.changed_by)
+            selected.append(context_sql.assign_sql(actor))
         targets = ", ".join(_columns.column(events, name) for name in names)
         referencing = self.get_referencing(model)
         assert referencing is not None and referencing.old and referencing.new
@@ -116,9 +126,10 @@ class TrackChanges(Trigger):
                     id="pgtrigger.E103",
                 )
             ]
+        required = [*EVENT_FIELDS, *([self.changed_by] if self.changed_by else [])]
         missing = [
             name
-            for name in EVENT_FIELDS
+            for name in required
             if not any(f.name == name for f in events._meta.concrete_fields)
         ]
         unknown = [
@@ -132,7 +143,7 @@ class TrackChanges(Trigger):
                 checks.Error(
                     f'Trigger "{self.name}" on {model._meta.label}: event model '
                     f"{events._meta.label} lacks fields {', '.join(missing)}.",
-                    hint=f"Give it the fields {', '.join(EVENT_FIELDS)}.",
+                    hint=f"Give it the fields {', '.join(required)}.",
                     obj=model,
                     id="pgtrigger.E103",
                 )

@@ -9,7 +9,7 @@ from django.core import checks
 from django.db import models
 from django.db.models.functions import Now
 
-from pgtrigger import options, sql
+from pgtrigger import context_sql, options, sql
 from pgtrigger.contrib import _columns, _schemas
 from pgtrigger.primitives import Before, Delete, Row
 from pgtrigger.trigger import Trigger
@@ -39,6 +39,9 @@ class SoftDelete(Trigger):
 
     ``restore_value`` is the value :meth:`SoftDeleteQuerySet.undelete` writes back; it defaults
     to ``not value`` for a boolean ``value`` and to ``None`` for ``Now()``.
+
+    ``deleted_by="deleted_by"`` also sets that field to the ``actor`` of the current
+    ``pgtrigger.context()`` (``NULL`` when there is none).
     """
 
     when = Before
@@ -53,6 +56,7 @@ class SoftDelete(Trigger):
         value: Any = False,
         cascade: bool = False,
         restore_value: Any = _UNSET,
+        deleted_by: str | None = None,
         **kwargs: Any,
     ) -> None:
         if not field:
@@ -61,6 +65,7 @@ class SoftDelete(Trigger):
         self.value = value
         self.cascade = cascade
         self.restore_value = restore_value
+        self.deleted_by = deleted_by
         super().__init__(name=name, **kwargs)
 
     def render_value(self, model: type[models.Model]) -> str:
@@ -77,6 +82,9 @@ class SoftDelete(Trigger):
         own_table = self.get_table(model)
         column = _columns.column(model, self.field)
         value = self.render_value(model)
+        if self.deleted_by:  # one more SET column; none by default, so the SQL stays the same
+            actor = context_sql.assign_sql(_columns.concrete_field(model, self.deleted_by))
+            value += f", {_columns.column(model, self.deleted_by)} = {actor}"
 
         def update(refs: _schemas.Refs) -> str:
             table = refs.table(own_table)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from pgtrigger import errors, sql
+from pgtrigger import context_sql, errors, sql
 from pgtrigger.contrib import _columns, _raise
 from pgtrigger.primitives import Before, Row, Update
 from pgtrigger.trigger import Trigger
@@ -22,14 +22,26 @@ class Versioning(Trigger):
     ``pgtrigger.errors``). This makes the version an
     optimistic lock: save with ``obj.save(update_fields=[...])`` (which leaves the version
     alone) or refresh the object after saving.
+
+    ``changed_by="changed_by"`` also sets that field (e.g. a ``ForeignKey`` to the user model)
+    to the ``actor`` of the current ``pgtrigger.context()`` on every such change, or to
+    ``NULL`` when there is none.
     """
 
     when = Before
     operation = Update
     level = Row
 
-    def __init__(self, *, name: str | None = None, field: str = "version", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        field: str = "version",
+        changed_by: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.field = field
+        self.changed_by = changed_by
         super().__init__(name=name, **kwargs)
 
     def render_condition(self, model: type[models.Model]) -> str:
@@ -52,10 +64,18 @@ class Versioning(Trigger):
                 sql.quote_literal(str(self.name)),
             ],
         )
+        actor = ""
+        if self.changed_by:  # only then: the default SQL (and migrations) stay as they were
+            target = _columns.concrete_field(model, self.changed_by)
+            actor = (
+                f"    NEW.{_columns.column(model, self.changed_by)} := "
+                f"{context_sql.assign_sql(target)};\n"
+            )
         return (
             f"IF NEW.{column} IS DISTINCT FROM OLD.{column} THEN\n"
             f"        {raise_sql}\n"
             "    END IF;\n"
             f"    NEW.{column} := OLD.{column} + 1;\n"
+            f"{actor}"
             "    RETURN NEW;"
         )

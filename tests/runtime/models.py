@@ -90,3 +90,74 @@ class Ledger(models.Model):
                 name="ledger_name_read_only", fields=["name"], tags=["bookkeeping", "frozen"]
             ),
         ]
+
+
+class ContextStamp(models.Model):
+    """Stamps each written row with values of ``pgtrigger.context()``."""
+
+    name = models.CharField(max_length=32)
+    reason = models.TextField(null=True)
+    actor = models.IntegerField(null=True)
+
+    class Meta:
+        triggers = [
+            pgtrigger.SyncField(
+                name="stamp_reason", field="reason", expression=pgtrigger.context_value("reason")
+            ),
+            pgtrigger.Trigger(
+                name="stamp_actor",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=pgtrigger.Func(
+                    f"NEW.{{columns.actor}} := {pgtrigger.context_value('actor')}::integer;"
+                    " RETURN NEW;"
+                ),
+            ),
+        ]
+
+
+class ContextVersioned(models.Model):
+    name = models.CharField(max_length=32)
+    version = models.IntegerField(default=0)
+    changed_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        triggers = [pgtrigger.Versioning(name="versioning", changed_by="changed_by")]
+
+
+class ContextChange(models.Model):
+    object_pk = models.TextField()
+    field = models.TextField()
+    old_value = models.JSONField(null=True)
+    new_value = models.JSONField(null=True)
+    changed_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class ContextTracked(models.Model):
+    status = models.CharField(max_length=16)
+
+    class Meta:
+        triggers = [
+            pgtrigger.TrackChanges(
+                name="track",
+                fields=["status"],
+                to="runtime_tests.ContextChange",
+                changed_by="changed_by",
+            )
+        ]
+
+
+class ContextSoftDeleted(models.Model):
+    is_active = models.BooleanField(default=True)
+    deleted_by = models.ForeignKey(
+        "auth.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        triggers = [
+            pgtrigger.SoftDelete(name="soft_delete", field="is_active", deleted_by="deleted_by")
+        ]
