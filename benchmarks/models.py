@@ -117,3 +117,22 @@ else:
         """Transitions checked by a pgtrigger.FSM trigger (installed by the benchmark)."""
 
         status = models.CharField(max_length=16, default="draft")
+
+
+try:
+    from simple_history.models import HistoricalRecords
+except ImportError:  # the "bench" extra is not installed: the history rows are skipped
+    HistoricalRecords = None
+else:
+
+    class SimpleHistoryRow(models.Model):
+        """History recorded by django-simple-history's post_save signal, in Python."""
+
+        n = models.IntegerField(default=0)
+        # No foreign key to auth_user: syncdb creates this table before auth migrates.
+        history = HistoricalRecords(user_db_constraint=False)
+
+    class TrackedRow(models.Model):
+        """History recorded by a pgtrigger.TrackChanges trigger (installed by the benchmark)."""
+
+        n = models.IntegerField(default=0)
