@@ -18,6 +18,11 @@ def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, An
     raise LookupError(f'{opts.label} has no column field "{name}"')
 
 
+def field_names(model: type[models.Model]) -> str:
+    """The model's concrete fields, comma-separated: the hint of a check naming a bad field."""
+    return ", ".join(f.name for f in options.concrete_options(model).concrete_fields)
+
+
 def column(model: type[models.Model], name: str) -> str:
     """The quoted column of field ``name``."""
     return sql.quote_ident(options.column(concrete_field(model, name)))

@@ -10,7 +10,7 @@ from django.core import checks
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, router, transaction
 
-from pgtrigger import errors, options, registry, sql
+from pgtrigger import errors, registry, sql
 from pgtrigger.conditions import Condition
 from pgtrigger.contrib import _columns, _raise
 from pgtrigger.primitives import Before, Insert, Row, Update
@@ -458,7 +458,7 @@ class FSM(Trigger):
         try:
             field = _columns.concrete_field(model, self.field)
         except LookupError:
-            columns = ", ".join(f.name for f in options.concrete_options(model).concrete_fields)
+            columns = _columns.field_names(model)
             return [
                 checks.Error(
                     f'Trigger "{self.name}" on {model._meta.label}: FSM field "{self.field}" is '

@@ -9,8 +9,9 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
-from pgtrigger import errors, options
+from pgtrigger import errors
 from pgtrigger.conditions import AnyChange, Condition
+from pgtrigger.contrib import _columns
 from pgtrigger.contrib.protect import Protect
 from pgtrigger.primitives import Level, Update
 
@@ -68,7 +69,7 @@ class ReadOnly(Protect):
         if not unknown:
             return []
         argument = "fields" if set(unknown) & set(self.fields) else "exclude"
-        valid = ", ".join(f.name for f in options.concrete_options(model).concrete_fields)
+        valid = _columns.field_names(model)
         listed = ", ".join(f'"{name}"' for name in unknown)
         noun = "is not a field" if len(unknown) == 1 else "are not fields"
         return [

@@ -151,7 +151,7 @@ class SoftDelete(Trigger):
         try:
             field = _columns.concrete_field(model, self.field)
         except LookupError:
-            columns = ", ".join(f.name for f in options.concrete_options(model).concrete_fields)
+            columns = _columns.field_names(model)
             return [
                 checks.Error(
                     f'{label}: SoftDelete field "{self.field}" is not a column of the model.',

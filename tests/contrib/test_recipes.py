@@ -5,31 +5,15 @@ import datetime as dt
 import django
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.db.models import F
 
 import pgtrigger
 from pgtrigger.checks import check_trigger
+from tests.asserts import fails
 from tests.contrib import models
 
 pytestmark = pytest.mark.django_db
-
-
-def fails(match):
-    """Expect the trigger's error inside a savepoint, so the test transaction stays usable."""
-
-    class _Fails:
-        def __enter__(self):
-            self.raises = pytest.raises(DatabaseError, match=match)
-            self.raises.__enter__()
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-
-        def __exit__(self, *exc):
-            self.atomic.__exit__(*exc)
-            return self.raises.__exit__(*exc)
-
-    return _Fails()
 
 
 # --- Protect --------------------------------------------------------------------------------

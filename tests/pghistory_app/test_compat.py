@@ -2,31 +2,15 @@
 
 import pytest
 from django.apps import apps
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.db.migrations.state import ProjectState
 
 import pgtrigger
 import pgtrigger.core
 import pgtrigger.utils
 from pgtrigger import migrations
+from tests.asserts import fails
 from tests.pghistory_app.models import Author, Book, Loan
-
-
-def _raises(match):
-    """Expect a database error inside a savepoint, so the test transaction stays usable."""
-
-    class _Raises:
-        def __enter__(self):
-            self.raises = pytest.raises(DatabaseError, match=match)
-            self.raises.__enter__()
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-
-        def __exit__(self, *exc):
-            self.atomic.__exit__(*exc)
-            return self.raises.__exit__(*exc)
-
-    return _Raises()
 
 
 def _pgids(model):
@@ -88,7 +72,7 @@ def test_distinct_lookup_on_foreign_key_with_model_instance(install):
     )
     loan = Loan.objects.create(book=book)
     Loan.objects.update(days=3)  # the book stays: allowed
-    with _raises("Cannot update rows"):
+    with fails("Cannot update rows"):
         Loan.objects.update(book=None)
     loan.refresh_from_db()
     assert loan.book == book
@@ -116,7 +100,7 @@ def test_trigger_methods_undo_on_exit():
         with trigger.disable(Loan):
             assert trigger.get_installation_status(Loan) == ("INSTALLED", False)
             Loan.objects.create().delete()
-        with _raises("Cannot delete rows"):
+        with fails("Cannot delete rows"):
             Loan.objects.create().delete()
         with trigger.uninstall(Loan):
             assert pgid not in _pgids(Loan)
@@ -183,7 +167,7 @@ def test_migration_with_trigger_declarations():
     assert pgid in _pgids(Loan)
     Loan.objects.create(status="open").delete()
     loan = Loan.objects.create(status="kept")
-    with _raises("Cannot delete rows"):
+    with fails("Cannot delete rows"):
         loan.delete()
     with connection.schema_editor() as editor:
         remove.database_forwards("pghistory_app", editor, added, removed)
@@ -264,7 +248,7 @@ def test_composer_fragments_still_take_an_alias(install):
     )
     Loan.objects.create(status="open")
     Loan.objects.update(days=2)
-    with _raises("late: 1"):
+    with fails("late: 1"):
         Loan.objects.update(status="late")
 
 
@@ -281,7 +265,7 @@ def test_statement_level_protect_with_condition(install):
         ),
     )
     Loan.objects.bulk_create([Loan(status="open"), Loan(status="late"), Loan(status="open")])
-    with _raises(r"Cannot delete rows from .* \(trigger \"protect_late\"\)"):
+    with fails(r"Cannot delete rows from .* \(trigger \"protect_late\"\)"):
         Loan.objects.all().delete()
     Loan.objects.filter(status="open").delete()
     assert list(Loan.objects.values_list("status", flat=True)) == ["late"]
@@ -300,7 +284,7 @@ def test_statement_level_protect_with_condition_on_both_rows(install):
     )
     Loan.objects.bulk_create([Loan(status="closed"), Loan(status="late")])
     Loan.objects.filter(status="late").update(status="open")
-    with _raises("Cannot update rows"):
+    with fails("Cannot update rows"):
         Loan.objects.update(status="open")
     assert sorted(Loan.objects.values_list("status", flat=True)) == ["closed", "open"]
 
@@ -311,6 +295,6 @@ def test_statement_level_read_only(install):
     install(Loan, frozen)
     Loan.objects.bulk_create([Loan(days=1), Loan(days=2)])
     Loan.objects.update(status="late")  # days unchanged
-    with _raises("read-only fields: days"):
+    with fails("read-only fields: days"):
         Loan.objects.filter(days=2).update(days=3)
     assert _days() == [1, 2]

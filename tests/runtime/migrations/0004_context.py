@@ -171,7 +171,15 @@ class Migration(migrations.Migration):
             model_name="ContextVersioned",
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
-                sql=pgtrigger.compiler.TriggerSql(body='FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_versioning_a05f4"\') = 0)) EXECUTE FUNCTION "pgtrigger_versioning_a05f4"()', constraint=False, event='BEFORE UPDATE', function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: runtime_tests.ContextVersioned:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n', hash='f3d589843d2123e625e92af2a5d3d631019b4837', pgid='pgtrigger_versioning_a05f4', table='runtime_tests_contextversioned'),
+                sql=pgtrigger.compiler.TriggerSql(
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_a05f4\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_a05f4\"()",
+                    constraint=False,
+                    event="BEFORE UPDATE",
+                    function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: runtime_tests.ContextVersioned:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n',
+                    hash="f3d589843d2123e625e92af2a5d3d631019b4837",
+                    pgid="pgtrigger_versioning_a05f4",
+                    table="runtime_tests_contextversioned",
+                ),
             ),
         ),
     ]
