@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import os
 import pathlib
+import subprocess
 import sys
 
 
@@ -81,6 +82,10 @@ def main() -> int:
                 path.write_text(text)
     for path in changed:
         print(path.relative_to(repo))
+    if changed and "--check" not in sys.argv:
+        # Formatted as the rest of the repository (make lint checks it).
+        ruff = pathlib.Path(sys.executable).with_name("ruff")
+        subprocess.run([str(ruff), "format", "-q", *map(str, changed)], check=True)
     return 1 if changed and "--check" in sys.argv else 0
 
 

@@ -81,7 +81,15 @@ class Migration(migrations.Migration):
             model_name="Article",
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
-                sql=pgtrigger.compiler.TriggerSql(body='FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_versioning_73796"\') = 0)) EXECUTE FUNCTION "pgtrigger_versioning_73796"()', constraint=False, event='BEFORE UPDATE', function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: cookbook.Article:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n', hash='d4fdc5411ddc498234a0db1b4391a6fd65417b1e', pgid='pgtrigger_versioning_73796', table='cookbook_article'),
+                sql=pgtrigger.compiler.TriggerSql(
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_73796\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_73796\"()",
+                    constraint=False,
+                    event="BEFORE UPDATE",
+                    function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: cookbook.Article:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n',
+                    hash="d4fdc5411ddc498234a0db1b4391a6fd65417b1e",
+                    pgid="pgtrigger_versioning_73796",
+                    table="cookbook_article",
+                ),
             ),
         ),
     ]
