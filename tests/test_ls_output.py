@@ -13,8 +13,8 @@ import pytest
 from django.core.management import call_command
 
 import pgtrigger
-from tests.migrations_project import REPO
 
+REPO = pathlib.Path(__file__).resolve().parents[1]
 PROTECT = "tests.ProtectedModel:protect_delete"
 LOG = "tests.Registered:log_update"
 
