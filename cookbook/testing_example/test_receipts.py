@@ -27,7 +27,8 @@ def test_amounts_are_frozen_until_ignored(pgtrigger_ignore):
     receipt = Receipt.objects.create(amount=10)
     with testing.refused("cookbook.Receipt:freeze_amount"):
         Receipt.objects.update(amount=11)
-    pgtrigger_ignore("cookbook.Receipt:freeze_amount")  # from here to the end of the test
+    # From here to the end of the test:
+    pgtrigger_ignore("cookbook.Receipt:freeze_amount")
     Receipt.objects.update(amount=11)
     receipt.refresh_from_db()
     assert receipt.amount == 11
