@@ -13,6 +13,11 @@ EDITABLE := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip i
 # The install step is redone when pyproject.toml or this Makefile changes.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 TYPING_STAMP := $(VENV)/.typing-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# django-pgtrigger 4.17.0 from the package index, run beside this package by the "as in 4.x" tests
+# (tests/pgtrigger417.py) and compared side by side by benchmarks.versus417: its own venv (both
+# import as pgtrigger), on the Django release of $(VENV), so one per $(VENV).
+VENV417 ?= $(VENV)-pgtrigger417
+STAMP417 := $(VENV417)/.installed-4.17.0
 
 .PHONY: demo test lint docs docs-check bench
 
@@ -33,8 +38,8 @@ demo: $(STAMP)
 	$(BIN)/python -m cookbook $(PAGE)
 
 # In parallel, a worker per core (ARGS="-n 3" sets the count, ARGS="-n 0" runs in one process).
-test: $(STAMP)
-	$(BIN)/python -m pytest -n auto $(ARGS)
+test: $(STAMP) $(STAMP417)
+	PGTRIGGER417_PYTHON=$(VENV417)/bin/python $(BIN)/python -m pytest -n auto $(ARGS)
 
 # Type checkers only where linting runs: the stubs follow the newest Django.
 $(TYPING_STAMP): $(STAMP)
@@ -48,11 +53,6 @@ lint: $(TYPING_STAMP)
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
-
-# django-pgtrigger 4.17.0 from the package index, compared side by side by benchmarks.versus417:
-# its own venv (both import as pgtrigger), on the Django release of $(VENV).
-VENV417 ?= .venv-pgtrigger417
-STAMP417 := $(VENV417)/.installed-4.17.0
 
 $(STAMP417): $(STAMP)
 	$(PYTHON) -m venv $(VENV417)

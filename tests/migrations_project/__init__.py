@@ -177,6 +177,34 @@ class Project:
             )
         return result
 
+    def run417(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """``django-admin *args`` in the project under django-pgtrigger 4.17.0 (its own venv).
+
+        Only the project's directory is on ``sys.path``: its apps must not import this
+        repository. Skips the test when 4.17.0 is not installed (see :mod:`tests.pgtrigger417`).
+        """
+        from tests import pgtrigger417
+
+        env = pgtrigger417.env([str(self.path)])
+        env["DJANGO_SETTINGS_MODULE"] = "settings"
+        result = subprocess.run(
+            [pgtrigger417.python(), "-m", "django", *args],
+            cwd=self.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"4.17: django-admin {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def shell417(self, code: str) -> str:
+        """Run ``code`` in ``manage.py shell`` under django-pgtrigger 4.17.0; what it prints."""
+        return self.run417("shell", "-v", "0", "-c", textwrap.dedent(code)).stdout
+
     def makemigrations(self, *args: str, input: str | None = None) -> str:
         interactive = () if input is not None else ("--noinput",)
         return self.run("makemigrations", *interactive, *args, input=input).stdout
