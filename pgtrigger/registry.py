@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, Union
 
 from django.apps import apps as global_apps
 from django.core import checks
-from django.db.models.signals import class_prepared
 
 if TYPE_CHECKING:
     from django.db import models
@@ -106,16 +105,23 @@ def registered(*uris: str) -> list[tuple[type[models.Model], Trigger]]:
 _GLOB_CHARS = frozenset("*?[")
 
 
+def _is_trigger_class(selector: object) -> TypeGuard[type[Trigger]]:
+    """Whether ``selector`` is ``pgtrigger.Trigger`` or a subclass.
+
+    The registry sits below ``pgtrigger.trigger`` (``Trigger.register()`` calls ``add()``), so
+    it knows a trigger class by the method it calls on triggers instead of importing ``Trigger``.
+    """
+    return isinstance(selector, type) and callable(getattr(selector, "get_uri", None))
+
+
 def check_selectors(selectors: tuple[Selector, ...]) -> None:
     """Raise ``TypeError`` for a selector that is not a string, trigger class or model class."""
     from django.db import models
 
-    from pgtrigger.trigger import Trigger
-
     for selector in selectors:
-        if isinstance(selector, str):
+        if isinstance(selector, str) or _is_trigger_class(selector):
             continue
-        if isinstance(selector, type) and issubclass(selector, (Trigger, models.Model)):
+        if isinstance(selector, type) and issubclass(selector, models.Model):
             continue
         raise TypeError(
             f'{selector!r} selects no triggers: pass a URI ("app_label.Model:name"), a URI '
@@ -161,9 +167,7 @@ def select(
         )
     from django.db import models
 
-    from pgtrigger.trigger import Trigger
-
-    trigger_classes = tuple(s for s in selectors if isinstance(s, type) and issubclass(s, Trigger))
+    trigger_classes = tuple(s for s in selectors if _is_trigger_class(s))
     model_classes = [s for s in selectors if isinstance(s, type) and issubclass(s, models.Model)]
     selected = []
     for uri, entries in _registry.items():
@@ -228,19 +232,6 @@ def refuse_collisions(selected: list[tuple[type[models.Model], Trigger]]) -> Non
 
 def duplicates() -> dict[str, list[tuple[type[models.Model], Trigger]]]:
     return {uri: entries for uri, entries in _registry.items() if len(entries) > 1}
-
-
-def _register_meta_triggers(sender: type[models.Model], **kwargs: object) -> None:
-    if sender.__module__ == "__fake__" or sender._meta.abstract:
-        return  # historical models carry compiled triggers from migration state
-    from pgtrigger.trigger import Trigger
-
-    for trigger in getattr(sender._meta, "triggers", None) or []:
-        if isinstance(trigger, Trigger):
-            trigger.register(sender)
-
-
-class_prepared.connect(_register_meta_triggers)
 
 
 @checks.register()

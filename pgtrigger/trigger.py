@@ -7,7 +7,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pgtrigger import compiler, sql
+from django.db.models.signals import class_prepared
+
+from pgtrigger import compiler, installation, registry, sql
 from pgtrigger.conditions import Condition
 from pgtrigger.func import Func
 from pgtrigger.primitives import (
@@ -304,16 +306,12 @@ class Trigger:
     # reverts the call when the block exits, as in 4.x.
     def register(self, *models: type[models.Model]) -> Undo:
         """Register this trigger on ``models``."""
-        from pgtrigger import registry
-
         for model in models:
             registry.add(model, self)
         return Undo(lambda: self.unregister(*models))
 
     def unregister(self, *models: type[models.Model]) -> Undo:
         """Unregister this trigger from ``models``."""
-        from pgtrigger import registry
-
         for model in models:
             registry.remove(model, self)
         return Undo(lambda: self.register(*models))
@@ -321,28 +319,20 @@ class Trigger:
     # --- installation ---------------------------------------------------------------------------
     def install(self, model: type[models.Model], database: str | None = None) -> Undo:
         """Install (or update in place) the trigger on ``model``'s table."""
-        from pgtrigger import installation, registry
-
         registry.refuse_collisions([(model, self)])
         installation.install_compiled([self.compile(model)], database=database)
         return Undo(lambda: self.uninstall(model, database=database))
 
     def uninstall(self, model: type[models.Model], database: str | None = None) -> Undo:
         """Drop the trigger and its function."""
-        from pgtrigger import installation
-
         installation.uninstall_compiled([self.compile(model)], database=database)
         return Undo(lambda: self.install(model, database=database))
 
     def enable(self, model: type[models.Model], database: str | None = None) -> Undo:
-        from pgtrigger import installation
-
         installation.set_enabled([self.compile(model)], True, database=database)
         return Undo(lambda: self.disable(model, database=database))
 
     def disable(self, model: type[models.Model], database: str | None = None) -> Undo:
-        from pgtrigger import installation
-
         installation.set_enabled([self.compile(model)], False, database=database)
         return Undo(lambda: self.enable(model, database=database))
 
@@ -355,10 +345,20 @@ class Trigger:
         ``"UNINSTALLED"`` or ``"UNALLOWED"`` (the router keeps the model out of the database);
         ``enabled`` is None unless the trigger is installed. Registration is not needed.
         """
-        from pgtrigger import installation
-
         found = installation.trigger_status(model, self, database=database)
         return found.status.value, found.enabled
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.name}>"
+
+
+def _register_meta_triggers(sender: type[models.Model], **kwargs: object) -> None:
+    """Register the triggers a model lists in ``Meta.triggers`` when Django prepares it."""
+    if sender.__module__ == "__fake__" or sender._meta.abstract:
+        return  # historical models carry compiled triggers from migration state
+    for trigger in getattr(sender._meta, "triggers", None) or []:
+        if isinstance(trigger, Trigger):
+            trigger.register(sender)
+
+
+class_prepared.connect(_register_meta_triggers)

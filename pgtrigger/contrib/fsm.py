@@ -12,7 +12,7 @@ from django.db import DatabaseError, models, router, transaction
 
 from pgtrigger import errors, registry, sql
 from pgtrigger.conditions import Condition
-from pgtrigger.contrib import _columns, _raise
+from pgtrigger.contrib import _columns, _raise, fsm_graph
 from pgtrigger.primitives import Before, Insert, Row, Update
 from pgtrigger.trigger import Trigger
 
@@ -449,9 +449,36 @@ class FSM(Trigger):
 
     def graph(self, model: type[models.Model], format: str = "mermaid") -> str:
         """The state diagram of this machine on ``model``: ``"mermaid"`` or ``"dot"`` text."""
-        from pgtrigger.contrib import fsm_graph
+        return fsm_graph.render(str(self.name), self._edges(model), format)
 
-        return fsm_graph.render(self, model, format)
+    def _edges(self, model: type[models.Model]) -> fsm_graph.Edges:
+        """``(states, initial, transitions)`` of the diagram, wildcards expanded over ``states``.
+
+        ``states`` are the field's choices (else the declared states); ``initial`` the declared
+        initial states, else the field's default when it is a plain value.
+        """
+        states = self.states(model)
+        if self.initial is not None:
+            starts = [self.normalize(model, s) for s in self.initial]
+            initial = states if ANY in starts else starts
+        else:
+            field = _columns.concrete_field(model, self.field)
+            plain = field.has_default() and not callable(field.default)
+            default = field.get_default() if plain else ANY
+            initial = [] if default == ANY else [self.normalize(model, default)]
+        pairs: list[tuple[Any, Any]] = []
+        for source, target in self.transitions:
+            wildcard = ANY in (source, target)
+            sources = states if source == ANY else [self.normalize(model, source)]
+            targets = states if target == ANY else [self.normalize(model, target)]
+            for s in sources:
+                for t in targets:
+                    if (s, t) not in pairs and not (wildcard and s == t):
+                        pairs.append((s, t))
+        for value in [*initial, *(v for pair in pairs for v in pair)]:
+            if value not in states:
+                states.append(value)
+        return states, initial, pairs
 
     # --- checks ---------------------------------------------------------------------------------
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:

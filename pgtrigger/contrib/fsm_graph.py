@@ -1,17 +1,17 @@
-"""State diagrams of an ``FSM`` declaration, as Mermaid or Graphviz DOT text."""
+"""State diagrams as Mermaid or Graphviz DOT text: ``FSM.graph()`` draws its machine here.
+
+The ``FSM`` expands its wildcards into the edges; this module only writes them out, so it
+imports nothing of ``fsm.py``.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from django.db import models
-
-from pgtrigger.contrib import _columns
-
-if TYPE_CHECKING:
-    from pgtrigger.contrib.fsm import FSM
+from typing import Any
 
 FORMATS = ("mermaid", "dot")
+
+Edges = tuple[list[Any], list[Any], list[tuple[Any, Any]]]
+"""``(states, initial states, transitions)``: what ``FSM._edges()`` computes for a model."""
 
 
 def _label(value: Any) -> str:
@@ -21,38 +21,6 @@ def _label(value: Any) -> str:
     return text if text.strip() else repr(text)  # Mermaid refuses an empty state label
 
 
-def edges(trigger: FSM, model: type[models.Model]) -> tuple[list[Any], list[Any], list[tuple]]:
-    """``(states, initial, transitions)`` of the diagram, wildcards expanded over ``states``.
-
-    ``states`` are the field's choices (else the declared states); ``initial`` the declared
-    initial states, else the field's default when it is a plain value.
-    """
-    from pgtrigger.contrib.fsm import ANY
-
-    states = trigger.states(model)
-    if trigger.initial is not None:
-        starts = [trigger.normalize(model, s) for s in trigger.initial]
-        initial = states if ANY in starts else starts
-    else:
-        field = _columns.concrete_field(model, trigger.field)
-        plain = field.has_default() and not callable(field.default)
-        default = field.get_default() if plain else ANY
-        initial = [] if default == ANY else [trigger.normalize(model, default)]
-    pairs: list[tuple[Any, Any]] = []
-    for source, target in trigger.transitions:
-        wildcard = ANY in (source, target)
-        sources = states if source == ANY else [trigger.normalize(model, source)]
-        targets = states if target == ANY else [trigger.normalize(model, target)]
-        for s in sources:
-            for t in targets:
-                if (s, t) not in pairs and not (wildcard and s == t):
-                    pairs.append((s, t))
-    for value in [*initial, *(v for pair in pairs for v in pair)]:
-        if value not in states:
-            states.append(value)
-    return states, initial, pairs
-
-
 def _mermaid_text(text: str) -> str:
     # Mermaid decodes HTML entities in labels: a quote would end the label, "<b>" is markup.
     for char, entity in (("&", "&amp;"), ('"', "&quot;"), ("<", "&lt;"), (">", "&gt;")):
@@ -60,9 +28,9 @@ def _mermaid_text(text: str) -> str:
     return text.replace("\n", " ")
 
 
-def mermaid(trigger: FSM, model: type[models.Model]) -> str:
+def mermaid(edges: Edges) -> str:
     """A Mermaid ``stateDiagram-v2``; ``[*]`` points at the initial states."""
-    states, initial, pairs = edges(trigger, model)
+    states, initial, pairs = edges
     ids = {i: f"s{i}" for i in range(len(states))}
     lines = ["stateDiagram-v2"]
     lines += [f'    state "{_mermaid_text(_label(v))}" as {ids[i]}' for i, v in enumerate(states)]
@@ -75,11 +43,11 @@ def _dot_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def dot(trigger: FSM, model: type[models.Model]) -> str:
-    """A Graphviz ``digraph``; a point node marks the initial states."""
-    states, initial, pairs = edges(trigger, model)
+def dot(name: str, edges: Edges) -> str:
+    """A Graphviz ``digraph`` named ``name``; a point node marks the initial states."""
+    states, initial, pairs = edges
     lines = [
-        f'digraph "{_dot_text(str(trigger.name))}" {{',
+        f'digraph "{_dot_text(name)}" {{',
         "    rankdir=LR;",
         "    node [shape=box, style=rounded];",
     ]
@@ -92,8 +60,8 @@ def dot(trigger: FSM, model: type[models.Model]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(trigger: FSM, model: type[models.Model], format: str = "mermaid") -> str:
-    """The diagram in ``format`` (``"mermaid"`` or ``"dot"``)."""
+def render(name: str, edges: Edges, format: str = "mermaid") -> str:
+    """The diagram of the machine ``name`` in ``format`` (``"mermaid"`` or ``"dot"``)."""
     if format not in FORMATS:
         raise ValueError(f'Unknown diagram format "{format}": use one of {", ".join(FORMATS)}')
-    return mermaid(trigger, model) if format == "mermaid" else dot(trigger, model)
+    return mermaid(edges) if format == "mermaid" else dot(name, edges)

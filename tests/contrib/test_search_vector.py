@@ -31,3 +31,12 @@ def test_config_defaults_to_english_and_conflicts_are_refused():
     assert "'pg_catalog.english'::regconfig" in default
     with pytest.raises(ValueError, match="config_name or config, not both"):
         simple_config_trigger(config="simple", config_name="english")
+
+
+def test_update_search_vector():
+    from django.contrib.postgres.search import SearchQuery
+
+    models.Article.objects.create(title="Triggers everywhere", body=None)
+    models.Article.objects.create(title="Other", body="running databases")
+    found = models.Article.objects.filter(search_vector=SearchQuery("run"))
+    assert list(found.values_list("title", flat=True)) == ["Other"]
