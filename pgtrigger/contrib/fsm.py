@@ -441,7 +441,8 @@ class FSM(Trigger):
             # Autocommit: the statement is its own transaction, nothing to protect.
             with transaction.atomic(using=db) if savepoint else contextlib.nullcontext():
                 with connection.cursor() as cursor:
-                    cursor.execute(statement, [params[0], instance.pk, *params[1:]])
+                    pk = list(instance.pk) if isinstance(instance.pk, tuple) else [instance.pk]
+                    cursor.execute(statement, [params[0], *pk, *params[1:]])
                     row = cursor.fetchone()
         except DatabaseError as exc:
             setattr(instance, field.attname, before)
@@ -517,8 +518,12 @@ class FSM(Trigger):
             return cached
         owner = options.concrete_options(field.model)  # the table holding the column
         column = sql.quote_ident(options.column(field))
-        pk = owner.pk
-        assert pk is not None
+        pk_columns = _columns.pk_columns(owner.model)  # several: a CompositePrimaryKey
+        pk_match = (
+            f"{pk_columns[0]} = %s"
+            if len(pk_columns) == 1
+            else f"({', '.join(pk_columns)}) = ({', '.join(['%s'] * len(pk_columns))})"
+        )
         sources: list[Any] | None = None
         if self.condition is None:
             sources = [value]
@@ -541,7 +546,7 @@ class FSM(Trigger):
             params += known
         statement = (
             f"UPDATE {sql.quote_table(owner.db_table)} SET {column} = %s "
-            f"WHERE {sql.quote_ident(options.column(pk))} = %s{guard} RETURNING {column}"
+            f"WHERE {pk_match}{guard} RETURNING {column}"
         )
         if len(self._guards) > 1024:  # a bound for FK states of many rows
             self._guards.clear()
