@@ -18,7 +18,6 @@ import pgtrigger
 from benchmarks import models, timing
 from pgtrigger import registry
 
-
 FSM_2 = "django-fsm-2 transition + save() per row, in atomic()"
 FSM_2_AUTOCOMMIT = "django-fsm-2 transition + save() per row, autocommit"
 
