@@ -11,7 +11,8 @@ from pgtrigger.runtime import context
 
 
 def actor(request: Any) -> Any:
-    """The primary key of ``request.user`` when authenticated, else None."""
+    """The primary key of ``request.user`` when authenticated, else None (an integer, a
+    string or a UUID: ``pgtrigger.context()`` encodes it as ``DjangoJSONEncoder`` does)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None

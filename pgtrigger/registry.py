@@ -22,6 +22,8 @@ Selector = Union[str, "type[Trigger]", "type[models.Model]"]
 
 # uri -> every (model, trigger) registered under it; more than one is a check error.
 _registry: dict[str, list[tuple[type[models.Model], Trigger]]] = {}
+# Bumped by add() and remove(): callers cache what they derive from the registry by it.
+version = 0
 
 
 class UnknownTriggerError(KeyError, ValueError):
@@ -60,12 +62,16 @@ def add(model: type[models.Model], trigger: Trigger) -> None:
         return
     if not in_global_apps(model):
         return
+    global version
     entries = _registry.setdefault(trigger.get_uri(model), [])
     if not any(m is model and t is trigger for m, t in entries):
         entries.append((model, trigger))
+        version += 1
 
 
 def remove(model: type[models.Model], trigger: Trigger) -> None:
+    global version
+    version += 1
     uri = trigger.get_uri(model)
     entries = [(m, t) for m, t in _registry.get(uri, []) if not (m is model and t is trigger)]
     if entries:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 from django.db.backends.signals import connection_created
 
@@ -265,16 +266,18 @@ class context(_ContextDecorator):  # lower-case, like ignore() and schema()
     sent transaction-locally with the queries, like ``ignore()``'s: it never outlives the
     query's transaction nor reaches another client of a transaction-pooling PgBouncer.
 
-    Values must be JSON-serializable (``TypeError`` otherwise; ``ValueError`` for NaN and
-    infinities). Nested blocks merge their
-    values, the inner block's winning; ``actor=None`` is a value like any other (JSON
-    ``null``). Also a decorator (sync or async functions); local to the thread or asyncio
-    task, and followed by ``sync_to_async`` / ``async_to_sync``.
+    Values are encoded as Django's ``DjangoJSONEncoder`` does: JSON types, plus UUIDs,
+    ``Decimal``, dates, times and durations as strings (a user model's UUID primary key, for
+    instance). Anything else raises ``TypeError``; NaN, infinities and strings holding a NUL
+    character (which PostgreSQL's ``jsonb`` cannot hold) raise ``ValueError``, where the block
+    is created. Nested blocks merge their values, the inner block's winning; ``actor=None`` is
+    a value like any other (JSON ``null``). Also a decorator (sync or async functions); local
+    to the thread or asyncio task, and followed by ``sync_to_async`` / ``async_to_sync``.
     """
 
     def __init__(self, **values: Any) -> None:
         # Encoded now: an unserializable value fails where it is given, not at a later query.
-        json.dumps(values, allow_nan=False)  # NaN is not JSON: jsonb would refuse it
+        _encode(values)
         self.values = values
 
     def __repr__(self) -> str:
@@ -286,11 +289,39 @@ class context(_ContextDecorator):  # lower-case, like ignore() and schema()
             _install_wrapper(connections[alias])
         outer = _context.get()
         merged = {**outer[0], **self.values} if outer else dict(self.values)
-        encoded = json.dumps(merged, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        return _context.set((merged, encoded))
+        return _context.set((merged, _encode(merged)))
 
     def _pop(self, token: contextvars.Token[Any]) -> None:
         _context.reset(token)
+
+
+def _encode(values: dict[str, Any]) -> str:
+    """``values`` as the JSON text of the ``pgtrigger.context`` setting.
+
+    Raises ``TypeError`` for a value ``DjangoJSONEncoder`` cannot encode, ``ValueError`` for
+    what ``jsonb`` would refuse at every query of the block: NaN and infinities (not JSON),
+    and NUL characters (``\\u0000``: PostgreSQL's text cannot hold them).
+    """
+    encoded = json.dumps(
+        values, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
+    if "\\u0000" in encoded and _holds_nul(json.loads(encoded)):
+        raise ValueError(
+            "pgtrigger.context() values cannot contain a NUL character (\\x00): PostgreSQL "
+            "text cannot hold it"
+        )
+    return encoded
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a decoded JSON value has a NUL character in a string (keys included)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def current_context() -> dict[str, Any]:

@@ -24,7 +24,11 @@ from django.db import DatabaseError, connections, router, transaction
 from pgtrigger import registry
 
 # A frame of the CONTEXT field, the function schema-qualified when it is not on the search path.
-_FRAME = re.compile(r'PL/pgSQL function (?:(?:"[^"]+"|[\w$]+)\.)?"?(pgtrigger_[\w$]+)"?\(')
+# PostgreSQL quotes a name that is not a plain identifier (a trigger named "no-insert").
+_FRAME = re.compile(
+    r'PL/pgSQL function (?:(?:"(?:[^"]|"")+"|[\w$]+)\.)?'
+    r'(?:"(pgtrigger_(?:[^"]|"")+)"|(pgtrigger_[\w$]+))\('
+)
 
 
 def refusing_trigger(exc: BaseException) -> str | None:
@@ -35,8 +39,11 @@ def refusing_trigger(exc: BaseException) -> str | None:
     """
     diag = _diag(exc)
     context = getattr(diag, "context", None) or ""
-    frames = _FRAME.findall(context)
-    return frames[0] if frames else None
+    frame = _FRAME.search(context)
+    if frame is None:
+        return None
+    quoted, plain = frame.groups()
+    return quoted.replace('""', '"') if quoted is not None else plain
 
 
 def _diag(exc: BaseException) -> object | None:

@@ -46,6 +46,10 @@ def test_quick_benchmarks_produce_every_table():
     # History rows are counted, not timed: simple-history's bulk update() records none of the
     # 200 changed rows (the gap the page documents), its save() loop and TrackChanges all 200.
     alternatives = result.stdout.split("App-level alternatives:")[1].split("ignore() and")[0]
+    if "django-fsm-2" in alternatives:  # FSM.transition() beside django-fsm-2, in both modes
+        for mode in ("in atomic()", "autocommit"):
+            assert f"django-fsm-2 transition + save() per row, {mode}" in alternatives
+            assert f"pgtrigger.FSM.transition() per row, {mode}" in alternatives
     if "django-simple-history" in alternatives:  # the "bench" extra is installed
         columns = [
             re.split(r"\s{2,}", line.strip())  # variant, ms, ratio, history

@@ -75,7 +75,7 @@ def demo() -> list[str]:
         fsm.transition(order, Order.Status.CART)
     except pgtrigger.TransitionNotAllowed as exc:  # a ValueError
         moved = f"{exc.source} -> {exc.target}"
-        lines.append(f"TransitionNotAllowed, before any UPDATE: {moved}")
+        lines.append(f"TransitionNotAllowed, nothing updated: {moved}")
     else:
         raise AssertionError("paid -> cart was not refused")
     return lines

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core import checks
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, router, transaction
+from django.db import DatabaseError, connections, models, router, transaction
+from django.db.models import signals
 
-from pgtrigger import errors, registry, sql
+from pgtrigger import errors, options, registry, sql, testing
 from pgtrigger.conditions import Condition
 from pgtrigger.contrib import _columns, _raise, fsm_graph
 from pgtrigger.primitives import Before, Insert, Row, Update
@@ -21,22 +23,33 @@ ANY = "*"
 
 
 class TransitionNotAllowed(ValueError):
-    """A transition the ``FSM`` trigger refuses, raised by ``FSM.transition()``.
+    """A transition refused by ``FSM.transition()``.
 
-    Raised before the ``UPDATE`` is sent when the Python check refuses it, and also when the
-    database refuses it (the trigger has the final word, e.g. under a ``condition``); the
-    database's error is then the ``__cause__``. ``instance``, ``field``, ``source`` (the
-    state the check started from) and ``target`` describe the attempt.
+    Raised when the machine does not allow it (the state stored in the database is not a
+    source of the target), and when a trigger refuses the ``UPDATE``: the machine's own under
+    a ``condition``, or any other trigger of the table (a ``Protect`` with a condition on the
+    transition, for instance); the database's error is then the ``__cause__``. ``instance``,
+    ``field``, ``source`` (the stored state, ``None`` when it could not be read) and
+    ``target`` describe the attempt; ``uri`` is the URI of the trigger that refused (the
+    machine's own when the machine does not allow the transition).
     """
 
     def __init__(
-        self, message: str, *, instance: models.Model, field: str, source: Any, target: Any
+        self,
+        message: str,
+        *,
+        instance: models.Model,
+        field: str,
+        source: Any,
+        target: Any,
+        uri: str | None = None,
     ) -> None:
         super().__init__(message)
         self.instance = instance
         self.field = field
         self.source = source
         self.target = target
+        self.uri = uri
 
 
 def _plain(value: Any) -> Any:
@@ -92,7 +105,17 @@ class FSM(Trigger):
         self.transitions: list[tuple[Any, Any]] = pairs
         self.separator = separator
         self.initial = None if initial is None else list(initial)
+        if kwargs.get("level", Row) != Row:
+            # The check compares OLD and NEW in the WHEN clause, which PostgreSQL allows only
+            # on row-level triggers; a statement-level check over transition tables would cost
+            # more (1.15x on a 200k-row update, benchmarks/statement_level.py).
+            raise ValueError(
+                f'FSM trigger "{name}" must be row-level: remove level= (the default, '
+                "pgtrigger.Row), which checks each row's transition in the trigger's WHEN clause"
+            )
         kwargs.setdefault("operation", Update if self.initial is None else Insert | Update)
+        self._guards: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+        self._savepoints: dict[type[models.Model], tuple[int, bool]] = {}
         super().__init__(name=name, condition=condition, **kwargs)
 
     # --- SQL --------------------------------------------------------------------------------
@@ -288,35 +311,41 @@ class FSM(Trigger):
     def available_transitions(self, instance: models.Model) -> list[Any]:
         """The states ``instance`` may move to from the state it holds in memory.
 
-        A wildcard target stands for every choice of the field, or is listed as ``"*"``
-        when the field has no choices (e.g. a ``ForeignKey``). For an unsaved instance: the
-        ``initial`` states. No query; ``transition()`` checks the stored state.
+        Each target of a declared transition whose source is that state or ``"*"``, in
+        declaration order: the current state itself when a transition into it is declared (a
+        self-loop ``("pending", "pending")``, or ``("*", "cancelled")`` seen from
+        ``"cancelled"``), as django-fsm lists it. A wildcard target stands for every other
+        choice of the field, or is listed as ``"*"`` when the field has no choices (e.g. a
+        ``ForeignKey``). For an unsaved instance: the ``initial`` states. No query;
+        ``transition()`` checks the stored state. Each listed state passes
+        ``can_transition()``.
         """
         model = type(instance)
-        if instance._state.adding:
-            targets = list(self.initial) if self.initial is not None else [ANY]
-        else:
-            source = self.normalize(model, self.state(instance))
-            targets = [
-                t for s, t in self.transitions if s == ANY or self.normalize(model, s) == source
-            ]
         has_choices = bool(_columns.concrete_field(model, self.field).choices)
         known = self.states(model) if has_choices else []
-        current = None if instance._state.adding else self.normalize(model, self.state(instance))
+        if instance._state.adding:
+            targets = list(self.initial) if self.initial is not None else [ANY]
+            current = ANY  # nothing to leave out of a wildcard
+        else:
+            current = self.normalize(model, self.state(instance))
+            targets = [
+                t for s, t in self.transitions if s == ANY or self.normalize(model, s) == current
+            ]
         found: list[Any] = []
         for target in targets:
-            expanded = (known or [ANY]) if target == ANY else [self.normalize(model, target)]
-            for value in expanded:
-                stays = not instance._state.adding and value == current
-                if value not in found and not stays:
-                    found.append(value)
+            if target == ANY:  # every other state
+                expanded = [v for v in known if v != current] if known else [ANY]
+            else:
+                expanded = [self.normalize(model, target)]
+            found += [value for value in expanded if value not in found]
         return found
 
     def can_transition(self, instance: models.Model, target: Any) -> bool:
         """Whether the state ``instance`` holds in memory may become ``target`` (no query).
 
-        An unsaved instance checks ``initial``. With a ``condition``, this answers for the
-        declared transitions: the database may allow more where the condition is false.
+        An unsaved instance checks ``initial``. Keeping the state is always allowed, as by
+        the trigger. With a ``condition``, this answers for the declared transitions: the
+        database may allow more where the condition is false.
         """
         if instance._state.adding:
             return self.allows_initial(type(instance), target)
@@ -342,13 +371,23 @@ class FSM(Trigger):
     ) -> None:
         """Move ``instance`` to ``target``, saving only the state field.
 
-        With ``save`` (the default) the check starts from the state stored in the database,
-        read with ``SELECT ... FOR UPDATE`` in the same transaction as the
-        ``save(update_fields=[field])``: the state the trigger will compare against, whatever
-        the instance holds in memory. A transition the declaration does not allow raises
-        ``TransitionNotAllowed`` before the ``UPDATE`` is sent and leaves the instance as it
-        was. Under a ``condition`` the database decides undeclared transitions; its refusal
-        is raised as ``TransitionNotAllowed`` too. An unsaved instance is checked against
+        With ``save`` (the default), one statement in one round trip: an ``UPDATE`` of the
+        state field guarded by the sources the machine allows for ``target`` (``WHERE pk = ...
+        AND field IN (...)``), so the check starts from the state stored in the database,
+        whatever the instance holds in memory, and holds against concurrent writers (the
+        guard is evaluated on the row the ``UPDATE`` locks). ``RETURNING`` gives the stored
+        state back to the instance. ``pre_save`` and ``post_save`` are sent as by
+        ``save(update_fields=[field])``.
+
+        A transition the machine does not allow raises ``TransitionNotAllowed`` and leaves the
+        instance and the row as they were. So does a trigger's refusal of the ``UPDATE``:
+        the machine's own under a ``condition`` (the database then decides transitions the
+        declaration does not list: the ``UPDATE`` is not guarded), or any other registered
+        trigger of the table; the exception carries the refusing trigger's URI. Inside a
+        transaction, the ``UPDATE`` runs in a savepoint when a registered trigger may refuse
+        it (a trigger on updates of the table other than the machine, or the machine under a
+        ``condition``), so the transaction stays usable after the refusal; otherwise no
+        savepoint is needed, and none is sent. An unsaved instance is checked against
         ``initial`` and inserted with ``save()``.
 
         ``save=False`` checks the in-memory state and only sets the field, as django-fsm's
@@ -369,6 +408,7 @@ class FSM(Trigger):
                     field=self.field,
                     source=None,
                     target=value,
+                    uri=self._own_uri(model),
                 )
             setattr(instance, field.attname, value)
             if save:
@@ -383,45 +423,59 @@ class FSM(Trigger):
                     field=self.field,
                     source=source,
                     target=value,
+                    uri=self._own_uri(model),
                 )
             setattr(instance, field.attname, value)
             return
         db = using or instance._state.db or router.db_for_write(model, instance=instance)
-        source = None
-        allowed = False
+        connection = connections[db]
+        in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+        savepoint = in_transaction and self._may_be_refused(model)
+        statement, params = self._update(model, field, value, connection)
+        update_fields = frozenset([field.name])
+        setattr(instance, field.attname, value)
         try:
-            # A savepoint only where the trigger may refuse by design (a condition Python
-            # cannot evaluate), so that its refusal leaves an outer transaction usable; else
-            # the locked read makes the trigger's OLD the state checked here, and a failing
-            # save() behaves as any save().
-            with transaction.atomic(using=db, savepoint=self.condition is not None):
-                stored = (
-                    model._base_manager.using(db)
-                    .select_for_update()
-                    .filter(pk=instance.pk)
-                    .values_list(field.attname, flat=True)
-                    .get()
-                )
-                source = self.normalize(model, stored)
-                allowed = self.condition is not None or self.allows(model, source, value)
-                if allowed:
-                    setattr(instance, field.attname, value)
-                    instance.save(using=db, update_fields=[field.name])
+            signals.pre_save.send(
+                sender=model, instance=instance, raw=False, using=db, update_fields=update_fields
+            )
+            # Autocommit: the statement is its own transaction, nothing to protect.
+            with transaction.atomic(using=db) if savepoint else contextlib.nullcontext():
+                with connection.cursor() as cursor:
+                    pk = list(instance.pk) if isinstance(instance.pk, tuple) else [instance.pk]
+                    cursor.execute(statement, [params[0], *pk, *params[1:]])
+                    row = cursor.fetchone()
         except DatabaseError as exc:
             setattr(instance, field.attname, before)
-            if not self._is_refusal(exc, model):
+            uri = self._refused_by(exc)
+            if uri is None:
                 raise
+            # The stored state, where the transaction can still be read (an unforeseen
+            # refusal inside a transaction without a savepoint aborted it).
+            source = self._stored(model, db, instance) if savepoint or not in_transaction else None
+            if uri == self._own_uri(model):
+                message = self._refusal(instance, source, value, " (refused by the database)")
+            else:
+                found = errors.refusal(exc)
+                reason = found.message if found else str(exc).splitlines()[0]
+                message = (
+                    f"{model._meta.label}: trigger {uri} refused the transition of field "
+                    f'"{self.field}" from {self._describe(source)} to {self._describe(value)}: '
+                    f"{reason}"
+                )
             raise TransitionNotAllowed(
-                self._refusal(instance, source, value, " (refused by the database)"),
+                message,
                 instance=instance,
                 field=self.field,
                 source=source,
                 target=value,
+                uri=uri,
             ) from exc
         except BaseException:
             setattr(instance, field.attname, before)
             raise
-        if not allowed:  # raised outside the atomic block: an outer transaction stays usable
+        if row is None:  # the guard: the stored state is no source of the target
+            setattr(instance, field.attname, before)
+            source = self._stored(model, db, instance)  # DoesNotExist for a deleted row
             memory = self.normalize(model, before)
             note = (
                 f" (the database holds {self._describe(source)}; the instance holds "
@@ -435,17 +489,128 @@ class FSM(Trigger):
                 field=self.field,
                 source=source,
                 target=value,
+                uri=self._own_uri(model),
             )
-
-    def _is_refusal(self, exc: DatabaseError, model: type[models.Model]) -> bool:
-        """Whether ``exc`` is this trigger's refusal of a transition (SQLSTATE ``PGT03`` with
-        this trigger's URI in its ``DETAIL``, whatever ``message=`` says)."""
-        found = errors.refusal(exc)
-        return (
-            found is not None
-            and found.sqlstate == errors.FSM_TRANSITION
-            and found.uri == self.get_uri(model)
+        setattr(instance, field.attname, field.to_python(row[0]))
+        instance._state.db = db
+        signals.post_save.send(
+            sender=model,
+            instance=instance,
+            created=False,
+            update_fields=update_fields,
+            raw=False,
+            using=db,
         )
+
+    def _update(
+        self, model: type[models.Model], field: models.Field[Any, Any], value: Any, connection: Any
+    ) -> tuple[str, list[Any]]:
+        """The guarded ``UPDATE ... RETURNING`` to ``value``, and its parameters without the
+        primary key: the new value, then the guard's.
+
+        The guard lists the stored states the machine lets become ``value`` (the value itself
+        included: keeping a state passes); none under a ``condition`` (the trigger decides) or
+        when a ``"*"`` source leads to ``value``. Cached per model, target and database.
+        """
+        key = (model, value, connection.alias)
+        cached = self._guards.get(key)
+        if cached is not None:
+            return cached
+        owner = options.concrete_options(field.model)  # the table holding the column
+        column = sql.quote_ident(options.column(field))
+        pk_columns = _columns.pk_columns(owner.model)  # several: a CompositePrimaryKey
+        pk_match = (
+            f"{pk_columns[0]} = %s"
+            if len(pk_columns) == 1
+            else f"({', '.join(pk_columns)}) = ({', '.join(['%s'] * len(pk_columns))})"
+        )
+        sources: list[Any] | None = None
+        if self.condition is None:
+            sources = [value]
+            for source, to in self.transitions:
+                if to != ANY and self.normalize(model, to) != value:
+                    continue
+                if source == ANY:
+                    sources = None
+                    break
+                normalized = self.normalize(model, source)
+                if normalized not in sources:
+                    sources.append(normalized)
+        params = [field.get_db_prep_save(value, connection)]
+        guard = ""
+        if sources is not None:
+            known = [field.get_db_prep_save(s, connection) for s in sources if s is not None]
+            tests = [f"{column} IN ({', '.join(['%s'] * len(known))})"] if known else []
+            tests += [f"{column} IS NULL"] * (None in sources)
+            guard = f" AND ({' OR '.join(tests)})"
+            params += known
+        statement = (
+            f"UPDATE {sql.quote_table(owner.db_table)} SET {column} = %s "
+            f"WHERE {pk_match}{guard} RETURNING {column}"
+        )
+        if len(self._guards) > 1024:  # a bound for FK states of many rows
+            self._guards.clear()
+        self._guards[key] = (statement, params)
+        return statement, params
+
+    def _may_be_refused(self, model: type[models.Model]) -> bool:
+        """Whether a registered trigger may refuse a ``transition()``'s ``UPDATE`` of ``model``:
+        a trigger on updates of its table other than this machine, or this machine under a
+        ``condition`` (its ``UPDATE`` is not guarded). Cached until the registry changes."""
+        cached = self._savepoints.get(model)
+        if cached is not None and cached[0] == registry.version:
+            return cached[1]
+        table = options.concrete_options(model).db_table
+        found = self.condition is not None or any(
+            trigger is not self
+            and trigger.operation is not None
+            and options.concrete_options(registered).db_table == table
+            and any(op.name.startswith("UPDATE") for op in trigger.operation.operations)
+            for registered, trigger in registry.registered()
+        )
+        self._savepoints[model] = (registry.version, found)
+        return found
+
+    def _stored(self, model: type[models.Model], db: str, instance: models.Model) -> Any:
+        """The state stored for ``instance`` (``DoesNotExist`` when its row is gone)."""
+        field = _columns.concrete_field(model, self.field)
+        stored = (
+            model._base_manager.using(db)
+            .filter(pk=instance.pk)
+            .values_list(field.attname, flat=True)
+            .get()
+        )
+        return self.normalize(model, stored)
+
+    def _own_uri(self, model: type[models.Model]) -> str:
+        """This machine's URI: the model it is registered on (a proxy's concrete model, or
+        the proxy), else ``model``'s."""
+        concrete = options.concrete_options(model)
+        for registered, trigger in registry.registered():
+            if trigger is self and options.concrete_options(registered) is concrete:
+                return trigger.get_uri(registered)
+        return self.get_uri(model)
+
+    @staticmethod
+    def _refused_by(exc: DatabaseError) -> str | None:
+        """The URI of the trigger that refused the statement ``exc`` reports, or ``None``.
+
+        A recipe's refusal names its trigger (``pgtrigger.errors``); a ``RAISE EXCEPTION``
+        (SQLSTATE class ``P0``) in another registered trigger's function is named by the
+        function in the error's ``CONTEXT`` (``pgtrigger.testing``).
+        """
+        uri = errors.refused_by(exc)
+        if uri is not None:
+            return uri
+        error = exc.__cause__
+        sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
+        pgid = testing.refusing_trigger(exc) if sqlstate.startswith("P0") else None
+        if pgid is None:
+            return None
+        for registered, trigger in registry.registered():
+            if trigger.get_pgid(registered) == pgid:
+                return trigger.get_uri(registered)
+        return None
 
     def graph(self, model: type[models.Model], format: str = "mermaid") -> str:
         """The state diagram of this machine on ``model``: ``"mermaid"`` or ``"dot"`` text."""
