@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
-from pgtrigger import options, registry, sql
+from pgtrigger import compiler, options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
+from pgtrigger.drift import NOT_OUTDATED, Drift, drift
 from pgtrigger.primitives import Before, Deferred, Fires, InsteadOf, Row, UpdateOf
 
 if TYPE_CHECKING:
@@ -50,6 +51,17 @@ class InstalledTrigger:
     shape: tuple[Any, ...] = ()
     # pg_trigger.tgenabled: "O" (origin), "R" (replica), "A" (always) or "D" (disabled).
     tgenabled: str = "O"
+    # The fingerprint recorded in the comment at install (None: installed without one, by 4.x
+    # or an older release) and the one the catalog gives now (``compiler.FINGERPRINT_SQL``).
+    fingerprint: str | None = None
+    current_fingerprint: str = ""
+    # Whether the trigger has a WHEN clause, is a constraint trigger; its function's language,
+    # SECURITY DEFINER flag and configuration (pg_proc.proconfig: "name=value" settings).
+    has_when: bool = False
+    constraint: bool = False
+    language: str = "plpgsql"
+    security_definer: bool = False
+    config: tuple[str, ...] = ()
 
     @property
     def qualified_table(self) -> str:
@@ -68,6 +80,8 @@ class TriggerStatus:
     installed: InstalledTrigger | None = None
     # Whether the model's table exists (False for an UNINSTALLED trigger whose table is missing).
     table_exists: bool = True
+    # How the installed trigger differs from its declaration (``pgtrigger.drift``).
+    drift: tuple[Drift, ...] = ()
 
 
 def _alias(database: str | None) -> str:
@@ -268,19 +282,23 @@ def prune(database: str | None = None) -> None:
     execute(_prune_sql(prunable(database=database)), database)
 
 
-_CATALOG_SQL = """
+_CATALOG_SQL = f"""
 SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D', t.tgenabled::text,
        obj_description(t.oid, 'pg_trigger'), p.prosrc, pn.nspname,
        ARRAY[t.tgtype::int, t.tgdeferrable::int, t.tginitdeferred::int]::text[]
          || ARRAY[t.tgoldtable::text, t.tgnewtable::text]
          || ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
                   WHERE a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr::int2[])
-                  ORDER BY a.attname)
+                  ORDER BY a.attname),
+       {compiler.FINGERPRINT_SQL.replace("%", "%%")},
+       t.tgqual IS NOT NULL, t.tgconstraint <> 0, l.lanname, p.prosecdef,
+       COALESCE(p.proconfig, '{{}}')
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 WHERE t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
   AND (n.nspname = ANY(current_schemas(false)) OR c.oid = ANY(%s::oid[]))
 """
@@ -290,9 +308,28 @@ _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS
 
 def _installed_trigger(row: Any) -> InstalledTrigger:
     """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
-    oid, schema, table, pgid, enabled, tgenabled, hash, source, function_schema, shape = row
+    oid, schema, table, pgid, enabled, tgenabled, comment, source, function_schema, shape = row[:10]
+    current_fingerprint, has_when, constraint, language, security_definer, config = row[10:]
+    # The comment is "{hash} {fingerprint}" (``compiler.comment_sql``), or the hash alone.
+    hash, _, fingerprint = (comment or "").partition(" ")
     return InstalledTrigger(
-        oid, schema, table, pgid, enabled, hash, source, function_schema, tuple(shape), tgenabled
+        oid,
+        schema,
+        table,
+        pgid,
+        enabled,
+        hash or None,
+        source,
+        function_schema,
+        tuple(shape),
+        tgenabled,
+        fingerprint=fingerprint or None,
+        current_fingerprint=current_fingerprint or "",
+        has_when=has_when,
+        constraint=constraint,
+        language=language,
+        security_definer=security_definer,
+        config=tuple(config),
     )
 
 
@@ -359,16 +396,10 @@ def _status_of(
         return TriggerStatus(
             uri, Status.UNINSTALLED, None, model, trigger, table_exists=bool(table_oid)
         )
-    expected = trigger.compile(model).sql
-    current = (
-        row.hash == expected.hash
-        and row.function_source == expected.function
-        and row.shape == _expected_shape(model, trigger)
-        # A disabled trigger is re-enabled in its declared mode: only an enabled one can differ.
-        and row.tgenabled in ("D", expected_tgenabled(expected.fires))
-    )
-    state = Status.INSTALLED if current else Status.OUTDATED
-    return TriggerStatus(uri, state, row.enabled, model, trigger, row)
+    found = tuple(drift(trigger.compile(model).sql, row, _expected_shape(model, trigger)))
+    # A disabled trigger is INSTALLED (4.x's status) with enabled False: install enables it.
+    state = Status.OUTDATED if set(found) - NOT_OUTDATED else Status.INSTALLED
+    return TriggerStatus(uri, state, row.enabled, model, trigger, row, drift=found)
 
 
 def trigger_status(
