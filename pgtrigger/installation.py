@@ -103,13 +103,21 @@ def _server_version(database: str) -> int:
     return int(getattr(connection, "pg_version", 140000))
 
 
+# Every batch of DDL takes this transaction-level advisory lock first (two int4 keys: "pgtr", 1),
+# so installs racing on the same database (app servers deploying at once) run one after the
+# other: concurrent ``CREATE OR REPLACE FUNCTION``s of one function fail with "tuple
+# concurrently updated". Advisory locks are per database; the lock ends with the transaction.
+_LOCK_SQL = "SELECT pg_catalog.pg_advisory_xact_lock(1885828210, 1)"
+
+
 def execute(statements: Iterable[str], database: str | None = None) -> None:
-    """Run ``statements`` in one round trip, atomically."""
+    """Run ``statements`` in one round trip, atomically, under the install lock."""
     batch = ";\n".join(statements)
     alias = _alias(database)
     if not batch or not is_postgres(alias):
         return
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute(_LOCK_SQL)
         cursor.execute(batch)
 
 
@@ -199,10 +207,25 @@ def _install(
     if not is_postgres(database):
         return
     registry.refuse_collisions(_selected(uris, database))
+    version = _server_version(database)
+    if not _install_sql(uris, database, version, prune=prune, present_only=present_only):
+        return
+    # Something differs: wait for concurrent installs, then read the catalog again, as another
+    # process may have installed the same triggers meanwhile (it then sends nothing).
+    with transaction.atomic(using=database), connections[database].cursor() as cursor:
+        cursor.execute(_LOCK_SQL)
+        statements = _install_sql(uris, database, version, prune=prune, present_only=present_only)
+        if statements:
+            cursor.execute(";\n".join(statements))
+
+
+def _install_sql(
+    uris: tuple[str, ...], database: str, version: int, *, prune: bool, present_only: bool
+) -> list[str]:
+    """The statements ``_install`` sends (in one batch) for the catalog as it is now."""
     # Pruning goes first, as before: a pruned trigger's function may bear an installed one's name.
     pruned: list[str] = []
     statements: list[str] = []
-    version = _server_version(database)
     for state in status(*uris, database=database):
         if state.status == Status.PRUNE and prune and state.installed is not None:
             pruned += _prune_sql([state.installed])
@@ -215,7 +238,7 @@ def _install(
         elif state.status == Status.INSTALLED and state.enabled is False:
             compiled = state.trigger.compile(state.model)
             statements += _enable_sql([compiled], True)
-    execute(pruned + statements, database)
+    return pruned + statements
 
 
 def uninstall(*uris: str, database: str | None = None) -> None:
