@@ -40,17 +40,17 @@ class _Data:
 # pg_get_triggerdef (from "FOR EACH" up to the last "EXECUTE FUNCTION", a span that names no
 # schema, so the search path does not change it) and the function's configuration (proconfig).
 # Two md5s, recorded in the trigger's comment when it is installed (``comment_sql``), compared
-# with the live catalog by ``installation.status``. ``t`` is the pg_trigger row, ``p`` its pg_proc.
-_TAIL = "pg_catalog.substr({d}, pg_catalog.strpos({d}, ' FOR EACH '))".format(
-    d="pg_catalog.pg_get_triggerdef(t.oid)"
-)
-_WHEN_SQL = (
-    f"pg_catalog.left({_TAIL}, pg_catalog.length({_TAIL}) + 1 - 18 "
-    f"- pg_catalog.strpos(pg_catalog.reverse({_TAIL}), ' NOITCNUF ETUCEXE '))"
+# with the live catalog by ``installation.status``. ``t`` is the pg_trigger row, ``p`` its pg_proc;
+# ``FINGERPRINT_FROM`` joins what ``FINGERPRINT_SQL`` reads (OFFSET 0 keeps PostgreSQL from
+# inlining it, which would render the definition once per use).
+FINGERPRINT_FROM = (
+    "CROSS JOIN LATERAL (SELECT pg_catalog.substr(d, pg_catalog.strpos(d, ' FOR EACH ')) AS tail "
+    "FROM (SELECT pg_catalog.pg_get_triggerdef(t.oid) AS d OFFSET 0) def OFFSET 0) span"
 )
 FINGERPRINT_SQL = (
-    f"pg_catalog.md5({_WHEN_SQL}) || pg_catalog.md5("
-    "COALESCE(pg_catalog.array_to_string(p.proconfig, pg_catalog.chr(10)), ''))"
+    "pg_catalog.md5(pg_catalog.left(span.tail, pg_catalog.length(span.tail) + 1 - 18 "
+    "- pg_catalog.strpos(pg_catalog.reverse(span.tail), ' NOITCNUF ETUCEXE '))) || "
+    "pg_catalog.md5(COALESCE(pg_catalog.array_to_string(p.proconfig, pg_catalog.chr(10)), ''))"
 )
 
 
@@ -67,7 +67,7 @@ def comment_sql(pgid: str, table: str, hash: str) -> str:
         f"{sql.quote_literal(prefix)} || pg_catalog.quote_literal("
         f"{sql.quote_literal(hash + ' ')} || (SELECT {FINGERPRINT_SQL} "
         "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
-        f"WHERE t.tgrelid = pg_catalog.to_regclass({sql.quote_literal(quoted_table)}) "
+        f"{FINGERPRINT_FROM} WHERE t.tgrelid = pg_catalog.to_regclass({sql.quote_literal(quoted_table)}) "
         f"AND t.tgname = {sql.quote_literal(pgid)})); END $pgtrigger$"
     )
 

@@ -322,6 +322,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+{compiler.FINGERPRINT_FROM}
 WHERE t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
   AND (n.nspname = ANY(current_schemas(false)) OR c.oid = ANY(%s::oid[]))
 """

@@ -33,6 +33,7 @@ SELECT DISTINCT t.tgname, pg_catalog.pg_get_triggerdef(t.oid),
        {compiler.FINGERPRINT_SQL.replace("%", "%%")}
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+{compiler.FINGERPRINT_FROM}
 JOIN pg_catalog.pg_depend d
   ON d.classid = 'pg_catalog.pg_trigger'::regclass AND d.objid = t.oid
 JOIN pg_catalog.pg_attribute a

@@ -156,7 +156,8 @@ def test_fingerprint_ignores_the_search_path():
     """pg_get_triggerdef names the table and function by the search path: not in the span."""
     query = (
         f"SELECT {compiler.FINGERPRINT_SQL} FROM pg_catalog.pg_trigger t "
-        "JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid WHERE t.tgname = %s"
+        f"JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid {compiler.FINGERPRINT_FROM} "
+        "WHERE t.tgname = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute("SHOW search_path")
@@ -207,3 +208,48 @@ def test_drift_compares_a_4x_layout_trigger_too():
     with connection.cursor() as cursor:
         cursor.execute(f'ALTER TABLE "{TABLE}" DISABLE TRIGGER "{expected.pgid}"')
     assert found() == [Drift.DISABLED]
+
+
+DEFERRED = pgtrigger.Trigger(
+    name="deferred_check",
+    when=pgtrigger.After,
+    operation=pgtrigger.Insert,
+    timing=pgtrigger.Deferred,
+    func="RETURN NULL;",
+)
+TRANSITION = pgtrigger.Trigger(
+    name="transition_check",
+    level=pgtrigger.Statement,
+    when=pgtrigger.After,
+    operation=pgtrigger.Update,
+    referencing=pgtrigger.Referencing(old="old_values", new="new_values"),
+    func="RETURN NULL;",
+)
+
+
+@pytest.mark.parametrize(
+    "trigger, old, new",
+    [
+        (DEFERRED, "INITIALLY DEFERRED", "INITIALLY IMMEDIATE"),
+        (TRANSITION, "OLD TABLE AS old_values NEW TABLE AS new_values", "NEW TABLE AS new_values"),
+    ],
+)
+def test_redefined_with_the_same_comment_is_outdated(trigger, old, new):
+    """Deferrability and transition tables: re-created by hand, the comment put back."""
+    trigger.install(ProtectedModel)
+    status = installation.trigger_status(ProtectedModel, trigger)
+    assert (status.status, status.drift) == (installation.Status.INSTALLED, ())
+    pgid = trigger.get_pgid(ProtectedModel)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_triggerdef(oid), obj_description(oid, 'pg_trigger') FROM pg_trigger "
+            "WHERE tgname = %s",
+            [pgid],
+        )
+        definition, comment = cursor.fetchone()
+        assert old in definition
+        cursor.execute(f'DROP TRIGGER "{pgid}" ON "{TABLE}"')
+        cursor.execute(definition.replace(old, new))
+        cursor.execute(f"COMMENT ON TRIGGER \"{pgid}\" ON \"{TABLE}\" IS '{comment}'")
+    status = installation.trigger_status(ProtectedModel, trigger)
+    assert (status.status, status.drift) == (installation.Status.OUTDATED, (Drift.DEFINITION,))
