@@ -67,7 +67,8 @@ def comment_sql(pgid: str, table: str, hash: str) -> str:
         f"{sql.quote_literal(prefix)} || pg_catalog.quote_literal("
         f"{sql.quote_literal(hash + ' ')} || (SELECT {FINGERPRINT_SQL} "
         "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
-        f"{FINGERPRINT_FROM} WHERE t.tgrelid = pg_catalog.to_regclass({sql.quote_literal(quoted_table)}) "
+        f"{FINGERPRINT_FROM} "
+        f"WHERE t.tgrelid = pg_catalog.to_regclass({sql.quote_literal(quoted_table)}) "
         f"AND t.tgname = {sql.quote_literal(pgid)})); END $pgtrigger$"
     )
 
