@@ -250,6 +250,6 @@ def test_redefined_with_the_same_comment_is_outdated(trigger, old, new):
         assert old in definition
         cursor.execute(f'DROP TRIGGER "{pgid}" ON "{TABLE}"')
         cursor.execute(definition.replace(old, new))
-        cursor.execute(f"COMMENT ON TRIGGER \"{pgid}\" ON \"{TABLE}\" IS '{comment}'")
+        cursor.execute(f'COMMENT ON TRIGGER "{pgid}" ON "{TABLE}" IS \'{comment}\'')
     status = installation.trigger_status(ProtectedModel, trigger)
     assert (status.status, status.drift) == (installation.Status.OUTDATED, (Drift.DEFINITION,))
