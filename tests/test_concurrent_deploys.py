@@ -85,7 +85,7 @@ def test_concurrent_deploys_all_succeed(project):
             outcomes = [process.communicate(timeout=120) for process in processes]
         failed = [
             f"{' '.join(args)}: {err.strip().splitlines()[-1:]}"
-            for args, process, (_, err) in zip(COMMANDS, processes, outcomes)
+            for args, process, (_, err) in zip(COMMANDS, processes, outcomes, strict=True)
             if process.returncode != 0
         ]
         assert failed == [], f"round {round_}"
