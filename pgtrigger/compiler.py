@@ -35,6 +35,44 @@ class _Data:
         return f"{type(self).__name__}({kwargs})"
 
 
+# What the catalog says of an installed trigger that neither its hash nor the columns
+# ``pgtrigger.installation`` compares cover, as PostgreSQL itself renders it: the WHEN clause of
+# pg_get_triggerdef (from "FOR EACH" up to the last "EXECUTE FUNCTION", a span that names no
+# schema, so the search path does not change it) and the function's configuration (proconfig).
+# Two md5s, recorded in the trigger's comment when it is installed (``comment_sql``), compared
+# with the live catalog by ``installation.status``. ``t`` is the pg_trigger row, ``p`` its pg_proc;
+# ``FINGERPRINT_FROM`` joins what ``FINGERPRINT_SQL`` reads (OFFSET 0 keeps PostgreSQL from
+# inlining it, which would render the definition once per use).
+FINGERPRINT_FROM = (
+    "CROSS JOIN LATERAL (SELECT pg_catalog.substr(d, pg_catalog.strpos(d, ' FOR EACH ')) AS tail "
+    "FROM (SELECT pg_catalog.pg_get_triggerdef(t.oid) AS d OFFSET 0) def OFFSET 0) span"
+)
+FINGERPRINT_SQL = (
+    "pg_catalog.md5(pg_catalog.left(span.tail, pg_catalog.length(span.tail) + 1 - 18 "
+    "- pg_catalog.strpos(pg_catalog.reverse(span.tail), ' NOITCNUF ETUCEXE '))) || "
+    "pg_catalog.md5(COALESCE(pg_catalog.array_to_string(p.proconfig, pg_catalog.chr(10)), ''))"
+)
+
+
+def comment_sql(pgid: str, table: str, hash: str) -> str:
+    """``COMMENT ON TRIGGER``: ``"{hash} {fingerprint}"``, the fingerprint read from the catalog.
+
+    Run after the trigger and its function are (re)created, in the same transaction: the
+    fingerprint is PostgreSQL's rendering of what was just installed (``FINGERPRINT_SQL``).
+    """
+    quoted_table = sql.quote_table(table)
+    prefix = f"COMMENT ON TRIGGER {sql.quote_ident(pgid)} ON {quoted_table} IS "
+    return (
+        "DO $pgtrigger$ BEGIN EXECUTE "
+        f"{sql.quote_literal(prefix)} || pg_catalog.quote_literal("
+        f"{sql.quote_literal(hash + ' ')} || (SELECT {FINGERPRINT_SQL} "
+        "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
+        f"{FINGERPRINT_FROM} "
+        f"WHERE t.tgrelid = pg_catalog.to_regclass({sql.quote_literal(quoted_table)}) "
+        f"AND t.tgname = {sql.quote_literal(pgid)})); END $pgtrigger$"
+    )
+
+
 class TriggerSql(_Data):
     """The SQL of one trigger and its function.
 
@@ -132,10 +170,8 @@ class TriggerSql(_Data):
         )
 
     def comment_sql(self) -> str:
-        return (
-            f"COMMENT ON TRIGGER {sql.quote_ident(self.pgid)} ON {sql.quote_table(self.table)} "
-            f"IS {sql.quote_literal(self.hash)}"
-        )
+        """The comment that records the hash and the catalog's fingerprint (``comment_sql``)."""
+        return comment_sql(self.pgid, self.table, self.hash)
 
     def prelude_sql(self) -> list[str]:
         return []

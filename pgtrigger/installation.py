@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
-from pgtrigger import options, registry, sql
+from pgtrigger import compiler, options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
+from pgtrigger.drift import NOT_OUTDATED, Drift, drift
 from pgtrigger.primitives import Before, Deferred, Fires, InsteadOf, Row, UpdateOf
 
 if TYPE_CHECKING:
@@ -50,6 +51,17 @@ class InstalledTrigger:
     shape: tuple[Any, ...] = ()
     # pg_trigger.tgenabled: "O" (origin), "R" (replica), "A" (always) or "D" (disabled).
     tgenabled: str = "O"
+    # The fingerprint recorded in the comment at install (None: installed without one, by 4.x
+    # or an older release) and the one the catalog gives now (``compiler.FINGERPRINT_SQL``).
+    fingerprint: str | None = None
+    current_fingerprint: str = ""
+    # Whether the trigger has a WHEN clause, is a constraint trigger; its function's language,
+    # SECURITY DEFINER flag and configuration (pg_proc.proconfig: "name=value" settings).
+    has_when: bool = False
+    constraint: bool = False
+    language: str = "plpgsql"
+    security_definer: bool = False
+    config: tuple[str, ...] = ()
 
     @property
     def qualified_table(self) -> str:
@@ -68,6 +80,8 @@ class TriggerStatus:
     installed: InstalledTrigger | None = None
     # Whether the model's table exists (False for an UNINSTALLED trigger whose table is missing).
     table_exists: bool = True
+    # How the installed trigger differs from its declaration (``pgtrigger.drift``).
+    drift: tuple[Drift, ...] = ()
 
 
 def _alias(database: str | None) -> str:
@@ -89,13 +103,21 @@ def _server_version(database: str) -> int:
     return int(getattr(connection, "pg_version", 140000))
 
 
+# Every batch of DDL takes this transaction-level advisory lock first (two int4 keys: "pgtr", 1),
+# so installs racing on the same database (app servers deploying at once) run one after the
+# other: concurrent ``CREATE OR REPLACE FUNCTION``s of one function fail with "tuple
+# concurrently updated". Advisory locks are per database; the lock ends with the transaction.
+_LOCK_SQL = "SELECT pg_catalog.pg_advisory_xact_lock(1885828210, 1)"
+
+
 def execute(statements: Iterable[str], database: str | None = None) -> None:
-    """Run ``statements`` in one round trip, atomically."""
+    """Run ``statements`` in one round trip, atomically, under the install lock."""
     batch = ";\n".join(statements)
     alias = _alias(database)
     if not batch or not is_postgres(alias):
         return
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute(_LOCK_SQL)
         cursor.execute(batch)
 
 
@@ -185,10 +207,25 @@ def _install(
     if not is_postgres(database):
         return
     registry.refuse_collisions(_selected(uris, database))
+    version = _server_version(database)
+    if not _install_sql(uris, database, version, prune=prune, present_only=present_only):
+        return
+    # Something differs: wait for concurrent installs, then read the catalog again, as another
+    # process may have installed the same triggers meanwhile (it then sends nothing).
+    with transaction.atomic(using=database), connections[database].cursor() as cursor:
+        cursor.execute(_LOCK_SQL)
+        statements = _install_sql(uris, database, version, prune=prune, present_only=present_only)
+        if statements:
+            cursor.execute(";\n".join(statements))
+
+
+def _install_sql(
+    uris: tuple[str, ...], database: str, version: int, *, prune: bool, present_only: bool
+) -> list[str]:
+    """The statements ``_install`` sends (in one batch) for the catalog as it is now."""
     # Pruning goes first, as before: a pruned trigger's function may bear an installed one's name.
     pruned: list[str] = []
     statements: list[str] = []
-    version = _server_version(database)
     for state in status(*uris, database=database):
         if state.status == Status.PRUNE and prune and state.installed is not None:
             pruned += _prune_sql([state.installed])
@@ -201,7 +238,7 @@ def _install(
         elif state.status == Status.INSTALLED and state.enabled is False:
             compiled = state.trigger.compile(state.model)
             statements += _enable_sql([compiled], True)
-    execute(pruned + statements, database)
+    return pruned + statements
 
 
 def uninstall(*uris: str, database: str | None = None) -> None:
@@ -268,19 +305,24 @@ def prune(database: str | None = None) -> None:
     execute(_prune_sql(prunable(database=database)), database)
 
 
-_CATALOG_SQL = """
+_CATALOG_SQL = f"""
 SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D', t.tgenabled::text,
        obj_description(t.oid, 'pg_trigger'), p.prosrc, pn.nspname,
        ARRAY[t.tgtype::int, t.tgdeferrable::int, t.tginitdeferred::int]::text[]
          || ARRAY[t.tgoldtable::text, t.tgnewtable::text]
          || ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
                   WHERE a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr::int2[])
-                  ORDER BY a.attname)
+                  ORDER BY a.attname),
+       {compiler.FINGERPRINT_SQL.replace("%", "%%")},
+       t.tgqual IS NOT NULL, t.tgconstraint <> 0, l.lanname, p.prosecdef,
+       COALESCE(p.proconfig, '{{}}')
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+{compiler.FINGERPRINT_FROM}
 WHERE t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
   AND (n.nspname = ANY(current_schemas(false)) OR c.oid = ANY(%s::oid[]))
 """
@@ -290,9 +332,28 @@ _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS
 
 def _installed_trigger(row: Any) -> InstalledTrigger:
     """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
-    oid, schema, table, pgid, enabled, tgenabled, hash, source, function_schema, shape = row
+    oid, schema, table, pgid, enabled, tgenabled, comment, source, function_schema, shape = row[:10]
+    current_fingerprint, has_when, constraint, language, security_definer, config = row[10:]
+    # The comment is "{hash} {fingerprint}" (``compiler.comment_sql``), or the hash alone.
+    hash, _, fingerprint = (comment or "").partition(" ")
     return InstalledTrigger(
-        oid, schema, table, pgid, enabled, hash, source, function_schema, tuple(shape), tgenabled
+        oid,
+        schema,
+        table,
+        pgid,
+        enabled,
+        hash or None,
+        source,
+        function_schema,
+        tuple(shape),
+        tgenabled,
+        fingerprint=fingerprint or None,
+        current_fingerprint=current_fingerprint or "",
+        has_when=has_when,
+        constraint=constraint,
+        language=language,
+        security_definer=security_definer,
+        config=tuple(config),
     )
 
 
@@ -359,16 +420,10 @@ def _status_of(
         return TriggerStatus(
             uri, Status.UNINSTALLED, None, model, trigger, table_exists=bool(table_oid)
         )
-    expected = trigger.compile(model).sql
-    current = (
-        row.hash == expected.hash
-        and row.function_source == expected.function
-        and row.shape == _expected_shape(model, trigger)
-        # A disabled trigger is re-enabled in its declared mode: only an enabled one can differ.
-        and row.tgenabled in ("D", expected_tgenabled(expected.fires))
-    )
-    state = Status.INSTALLED if current else Status.OUTDATED
-    return TriggerStatus(uri, state, row.enabled, model, trigger, row)
+    found = tuple(drift(trigger.compile(model).sql, row, _expected_shape(model, trigger)))
+    # A disabled trigger is INSTALLED (4.x's status) with enabled False: install enables it.
+    state = Status.OUTDATED if set(found) - NOT_OUTDATED else Status.INSTALLED
+    return TriggerStatus(uri, state, row.enabled, model, trigger, row, drift=found)
 
 
 def trigger_status(

@@ -20,16 +20,20 @@ from typing import Any
 
 from django.db import connections
 
-from pgtrigger import options, registry, sql
+from pgtrigger import compiler, options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
 from pgtrigger.migrations import DeferredInstall
 
 # Triggers of the table that depend on the column (WHEN condition or UPDATE OF), with what it
-# takes to re-create them exactly: definition, comment (the hash) and enabled state.
-_DEPENDENT_TRIGGERS_SQL = """
+# takes to re-create them exactly: definition, comment (the hash and fingerprint), enabled
+# state, and the fingerprint the catalog gives before the change.
+_DEPENDENT_TRIGGERS_SQL = f"""
 SELECT DISTINCT t.tgname, pg_catalog.pg_get_triggerdef(t.oid),
-       pg_catalog.obj_description(t.oid, 'pg_trigger'), t.tgenabled
+       pg_catalog.obj_description(t.oid, 'pg_trigger'), t.tgenabled,
+       {compiler.FINGERPRINT_SQL.replace("%", "%%")}
 FROM pg_catalog.pg_trigger t
+JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+{compiler.FINGERPRINT_FROM}
 JOIN pg_catalog.pg_depend d
   ON d.classid = 'pg_catalog.pg_trigger'::regclass AND d.objid = t.oid
 JOIN pg_catalog.pg_attribute a
@@ -90,7 +94,7 @@ class TriggerSchemaEditorMixin:
             and (old_type != new_type or old_db_params != new_db_params)
         ):
             dependent = self._pgtrigger_dependent(model._meta.db_table, old_field.column)
-        for name, _, _, _ in dependent:
+        for name, *_ in dependent:
             self.execute(
                 f"DROP TRIGGER {sql.quote_ident(name)} ON {sql.quote_table(model._meta.db_table)}",
                 params=None,
@@ -105,11 +109,17 @@ class TriggerSchemaEditorMixin:
             new_db_params,
             strict,
         )
-        for name, definition, comment, enabled in dependent:
+        for name, definition, comment, enabled, fingerprint in dependent:
             # The table's name is the one in the definition: a type change never renames it.
             self.execute(definition, params=None)
             table = sql.quote_table(model._meta.db_table)
-            if comment is not None:
+            hash, _, recorded = (comment or "").partition(" ")
+            if recorded and recorded == fingerprint:
+                # The WHEN clause was as installed; the new column type may change how
+                # PostgreSQL renders it (casts): record the fingerprint of the new rendering.
+                self.execute(compiler.comment_sql(name, model._meta.db_table, hash), params=None)
+            elif comment is not None:
+                # Kept verbatim: a WHEN edited by hand (or unverified) stays reported as drift.
                 self.execute(
                     f"COMMENT ON TRIGGER {sql.quote_ident(name)} ON {table} "
                     f"IS {sql.quote_literal(comment)}",
@@ -120,7 +130,9 @@ class TriggerSchemaEditorMixin:
                     f"ALTER TABLE {table} DISABLE TRIGGER {sql.quote_ident(name)}", params=None
                 )
 
-    def _pgtrigger_dependent(self, table: str, column: str) -> list[tuple[str, str, str, str]]:
+    def _pgtrigger_dependent(
+        self, table: str, column: str
+    ) -> list[tuple[str, str, str | None, str, str]]:
         with self.connection.cursor() as cursor:
             cursor.execute(_DEPENDENT_TRIGGERS_SQL, [sql.quote_table(table), column])
             return list(cursor.fetchall())

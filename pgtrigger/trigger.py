@@ -341,9 +341,11 @@ class Trigger:
     ) -> tuple[str, bool | None]:
         """``(status, enabled)`` of the trigger on ``model`` in ``database``.
 
-        ``status`` is ``"INSTALLED"``, ``"OUTDATED"`` (installed, but not as declared),
-        ``"UNINSTALLED"`` or ``"UNALLOWED"`` (the router keeps the model out of the database);
-        ``enabled`` is None unless the trigger is installed. Registration is not needed.
+        ``status`` is ``"INSTALLED"``, ``"OUTDATED"`` (installed, but not as declared: any
+        difference ``pgtrigger.drift`` finds in the catalog, a hand-edited ``WHEN`` clause
+        included), ``"UNINSTALLED"`` or ``"UNALLOWED"`` (the router keeps the model out of the
+        database); ``enabled`` is None unless the trigger is installed, False when it is
+        disabled (``("INSTALLED", False)``, as in 4.x). Registration is not needed.
         """
         found = installation.trigger_status(model, self, database=database)
         return found.status.value, found.enabled

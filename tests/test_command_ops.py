@@ -60,9 +60,18 @@ def test_check_lists_only_drift_and_fails(capsys):
     }
 
 
-def test_check_ignores_disabled_and_unlisted_triggers(capsys):
+def test_check_fails_on_disabled_triggers_unless_allowed(capsys):
+    """A disabled trigger protects nothing: drift, unless disabled on purpose (documented)."""
     call_command("pgtrigger", "disable", PROTECT, verbosity=0)
-    assert run(capsys, "ls", "--check") == ""
+    with pytest.raises(CommandError) as raised:
+        run(capsys, "ls", "--check")
+    assert raised.value.returncode == 1
+    assert "(1 DISABLED)" in str(raised.value)
+    assert capsys.readouterr().out.split() == ["INSTALLED", "DISABLED", PROTECT]
+    assert run(capsys, "ls", "--check", "--allow-disabled") == ""
+
+
+def test_check_ignores_unlisted_triggers(capsys):
     call_command("pgtrigger", "uninstall", PROTECT, verbosity=0)
     assert run(capsys, "ls", "--check", "tests.Article:protect_created_at") == ""
 
@@ -89,8 +98,10 @@ def test_json_lists_uri_status_enabled_database(capsys):
         "status": "UNINSTALLED",
         "enabled": None,
         "database": "default",
+        "drift": [],
     }
     assert by_uri["tests.Article:protect_created_at"]["enabled"] is False
+    assert by_uri["tests.Article:protect_created_at"]["drift"] == ["disabled"]
     assert by_uri[stray]["status"] == "PRUNE"
     for status in installation.status():
         assert by_uri[status.uri]["status"] == status.status.value

@@ -29,7 +29,8 @@ _STATUS_COLOURS = {
     Status.UNALLOWED: "94",
 }
 _ENABLED_LABELS = {True: ("ENABLED", "92"), False: ("DISABLED", "91"), None: ("N/A", "94")}
-# What ``ls --check`` fails on: the database is not as the declarations say.
+# What ``ls --check`` fails on: the database is not as the declarations say. An INSTALLED but
+# disabled trigger is drift too (protection is off), unless ``--allow-disabled``.
 DRIFT = (Status.OUTDATED, Status.UNINSTALLED, Status.PRUNE)
 # Enabled triggers that also fire for replicated changes (``pg_trigger.tgenabled``).
 _FIRES_LABELS = {"R": "REPLICA", "A": "ALWAYS"}
@@ -88,13 +89,20 @@ class Command(BaseCommand):
                 sub.add_argument(
                     "--check",
                     action="store_true",
-                    help="List only OUTDATED, UNINSTALLED and PRUNE triggers; exit 1 if any.",
+                    help="List only OUTDATED, UNINSTALLED, PRUNE and disabled triggers; "
+                    "exit 1 if any.",
+                )
+                sub.add_argument(
+                    "--allow-disabled",
+                    action="store_true",
+                    help="With --check: triggers disabled on purpose (pgtrigger disable) "
+                    "are not drift.",
                 )
                 sub.add_argument(
                     "--format",
                     choices=("text", "json"),
                     default="text",
-                    help="text (default) or json: [{uri, status, enabled, database}].",
+                    help="text (default) or json: [{uri, status, enabled, database, drift}].",
                 )
             if name == "enable":
                 sub.add_argument(
@@ -199,7 +207,7 @@ class Command(BaseCommand):
 
     def _ls(self, uris: tuple[str, ...], database: str, options: dict[str, Any]) -> None:
         rows = installation.status(*uris, database=database)
-        drift = [row for row in rows if row.status in DRIFT]
+        drift = [row for row in rows if _is_drift(row, options.get("allow_disabled", False))]
         if options["check"]:
             rows = drift
         if options["format"] == "json":
@@ -207,15 +215,16 @@ class Command(BaseCommand):
         else:
             self._ls_text(rows, self._colour(options))
         if options["check"] and drift:
+            labels = [_drift_label(row) for row in drift]
             counts = ", ".join(
-                f"{sum(row.status == status for row in drift)} {status.value}"
-                for status in DRIFT
-                if any(row.status == status for row in drift)
+                f"{labels.count(label)} {label}"
+                for label in (*(status.value for status in DRIFT), "DISABLED")
+                if label in labels
             )
             raise CommandError(
                 f"{len(drift)} trigger(s) on database {database!r} differ from the declarations "
                 f"({counts}). Run `manage.py pgtrigger install -d {database}` (a full install "
-                "also prunes), or ship the migrations that do.",
+                "also prunes and enables disabled triggers), or ship the migrations that do.",
                 returncode=1,
             )
 
@@ -258,6 +267,17 @@ def _verb(subcommand: str, row: TriggerStatus) -> str | None:
     return _DONE[subcommand] if installed else None
 
 
+def _is_drift(row: TriggerStatus, allow_disabled: bool) -> bool:
+    """Whether ``ls --check`` fails on ``row``: not as declared, or disabled (protection off)."""
+    disabled = row.status == Status.INSTALLED and row.enabled is False
+    return row.status in DRIFT or (disabled and not allow_disabled)
+
+
+def _drift_label(row: TriggerStatus) -> str:
+    """The kind of drift of a row ``ls --check`` fails on, for its summary."""
+    return "DISABLED" if row.status == Status.INSTALLED else row.status.value
+
+
 def _enabled(row: TriggerStatus) -> bool | None:
     """Enabled or not; None when there is no installed trigger to ask (or it is not allowed)."""
     return None if row.status in (Status.UNINSTALLED, Status.UNALLOWED) else row.enabled
@@ -269,4 +289,6 @@ def _as_json(row: TriggerStatus, database: str) -> dict[str, Any]:
         "status": row.status.value,
         "enabled": _enabled(row),
         "database": database,
+        # How the installed trigger differs from its declaration (``pgtrigger.drift.Drift``).
+        "drift": [reason.value for reason in row.drift],
     }
