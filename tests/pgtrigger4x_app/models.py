@@ -22,6 +22,7 @@ class Book(models.Model):
     price = models.IntegerField(default=0)
     author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL)
     edits = models.IntegerField(default=0)
+    summary = models.TextField(default="")
     notes = models.TextField(default="", db_column="book_notes")
     updated_at = models.DateTimeField(auto_now=True)
     search = SearchVectorField(null=True)
@@ -39,7 +40,7 @@ class Book(models.Model):
                 transitions=[("draft", "review"), ("review", "published"), ("review", "draft")],
             ),
             pgtrigger.UpdateSearchVector(
-                name="search_vector", vector_field="search", document_fields=["title", "notes"]
+                name="search_vector", vector_field="search", document_fields=["title", "summary"]
             ),
             pgtrigger.Trigger(
                 name="bump_edits",
@@ -76,7 +77,7 @@ class Book(models.Model):
             pgtrigger.Trigger(
                 name="q_values",
                 when=pgtrigger.Before,
-                operation=pgtrigger.Insert | pgtrigger.Update,
+                operation=pgtrigger.Update,
                 condition=pgtrigger.Q(new__price__in=[1, 2, 3], new__notes__isnull=False)
                 | pgtrigger.Q(new__price__gt=pgtrigger.F("old__price") + 10),
                 func="RETURN NEW;",
@@ -150,10 +151,9 @@ class Book(models.Model):
                 level=pgtrigger.Statement,
                 when=pgtrigger.After,
                 operation=pgtrigger.Update,
-                condition=pgtrigger.AnyChange("status"),
+                condition=pgtrigger.Q(new__status="banned"),
                 func=pgtrigger.Func(
-                    "IF EXISTS (SELECT 1 FROM {cond_joined_values}"
-                    " WHERE new_values.status = 'banned') THEN"
+                    "IF EXISTS (SELECT 1 FROM {cond_new_values}) THEN"
                     " RAISE EXCEPTION 'banned'; END IF; RETURN NULL;"
                 ),
             ),
@@ -178,7 +178,6 @@ class Shelf(models.Model):
         triggers = [
             pgtrigger.SoftDelete(name="soft_delete", field="is_active"),
             pgtrigger.ReadOnly(name="read_only_label", fields=["label"]),
-            pgtrigger.Protect(name="protect_truncate", operation=pgtrigger.Truncate),
         ]
 
 
@@ -193,5 +192,8 @@ class Ledger(models.Model):
             pgtrigger.SoftDelete(name="soft_close", field="state", value="closed"),
             pgtrigger.Protect(
                 name="protect_inserts_bulk", level=pgtrigger.Statement, operation=pgtrigger.Insert
+            ),
+            pgtrigger.Protect(
+                name="protect_deletes_bulk", level=pgtrigger.Statement, operation=pgtrigger.Delete
             ),
         ]
