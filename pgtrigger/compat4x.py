@@ -155,7 +155,9 @@ class _RowQuery(Query):
         node, _ = super().build_filter((key[5:], filter_expr[1]), *args, **kwargs)
         self.alias_map[alias] = BaseTable(alias, alias)
         for child in node.children:
-            child.lhs = Col(alias=alias, target=child.lhs.target, output_field=child.lhs.output_field)
+            child.lhs = Col(
+                alias=alias, target=child.lhs.target, output_field=child.lhs.output_field
+            )
         return node, {alias}
 
     def resolve_ref(self, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -189,7 +191,9 @@ def resolve_q(q: dj_models.Q, model: type[dj_models.Model]) -> str:
     query = _RowQuery(model)
     connection = connections[DEFAULT_DB_ALIAS]
     where = q.resolve_expression(query)
-    text, params = where.as_sql(compiler=query.get_compiler(DEFAULT_DB_ALIAS), connection=connection)
+    text, params = where.as_sql(
+        compiler=query.get_compiler(DEFAULT_DB_ALIAS), connection=connection
+    )
     text = text.replace('"OLD"', "OLD").replace('"NEW"', "NEW")
     return str(text % tuple(_literal(p) for p in params))
 
@@ -208,7 +212,9 @@ def resolve_change(condition: Any, model: type[dj_models.Model], negated: bool =
 
     every = isinstance(condition, (conditions.AllChange, conditions.AllDontChange))
     comparison = (
-        "ndf" if isinstance(condition, (conditions.AnyDontChange, conditions.AllDontChange)) else "df"
+        "ndf"
+        if isinstance(condition, (conditions.AnyDontChange, conditions.AllDontChange))
+        else "df"
     )
     fields = _change_fields(model, list(condition.fields or []))
     exclude = set(_change_fields(model, list(condition.exclude or [])))
@@ -225,10 +231,7 @@ def resolve_change(condition: Any, model: type[dj_models.Model], negated: bool =
 
         q = functools.reduce(
             py_operator.and_ if every else py_operator.or_,
-            [
-                dj_models.Q(**{f"old__{name}__{comparison}": F(f"new__{name}")})
-                for name in chosen
-            ],
+            [dj_models.Q(**{f"old__{name}__{comparison}": F(f"new__{name}")}) for name in chosen],
         )
         expr = resolve_q(q, model)
     return f"NOT ({expr})" if negated else expr
@@ -421,9 +424,7 @@ def _composer(
         old_values, new_values = f"old_values {condition}", joined
     else:
         old_values, new_values = f"old_values {condition}", f"new_values {condition}"
-    kwargs.update(
-        cond_joined_values=joined, cond_old_values=old_values, cond_new_values=new_values
-    )
+    kwargs.update(cond_joined_values=joined, cond_old_values=old_values, cond_new_values=new_values)
     if template is not None:
         func = template.format(**kwargs)
     else:
@@ -569,7 +570,7 @@ def _fsm(trigger: Any, model: type[dj_models.Model], parts: _Parts) -> None:
             "INTO _is_valid_transition;",
             f"IF (_is_valid_transition IS FALSE AND OLD.{col} IS DISTINCT FROM NEW.{col}) THEN",
             "RAISE EXCEPTION",
-            f"'pgtrigger: Invalid transition of field \"{trigger.field}\" from \"%\" to \"%\" "
+            f'\'pgtrigger: Invalid transition of field "{trigger.field}" from "%" to "%" '
             "on table %',",
             f"OLD.{col},",
             f"NEW.{col},",
@@ -590,9 +591,7 @@ def _search_vector(trigger: Any, model: type[dj_models.Model], parts: _Parts) ->
     parts.func = ""
     columns = ", ".join(quote(_column(model, name)) for name in trigger.document_fields)
     vector = quote(_column(model, trigger.vector_field))
-    parts.execute = (
-        f"tsvector_update_trigger({vector}, {quote(trigger.config_name)}, {columns})"
-    )
+    parts.execute = f"tsvector_update_trigger({vector}, {quote(trigger.config_name)}, {columns})"
 
 
 def _recipe(trigger: Trigger) -> Any:

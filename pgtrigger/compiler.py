@@ -243,6 +243,7 @@ RETURNS BOOLEAN AS $$
 $$ LANGUAGE plpgsql
 """.strip()
 
+
 def _qualify(ignore_func_name: str) -> str:
     """The 4.x ignore function's name, in ``PGTRIGGER_SCHEMA`` unless the file names a schema.
 

@@ -44,14 +44,12 @@ def parameters(trigger: Trigger, model: type[models.Model]) -> dict[str, Any]:
         "class": f"{klass.__module__}.{klass.__qualname__}",
         "pgid": trigger.get_pgid(model),
         "table": trigger.get_table(model),
-        "fields": [
-            (
-                f.name,
-                f.column,
-                f.get_internal_type(),
-                f.related_model._meta.db_table if f.related_model is not None else None,
-            )
-            for f in model._meta.concrete_fields  # type: ignore[union-attr]
+        "fields": _fields(model),
+        # Recipes reach the models a foreign key points to (SyncAggregate's parent).
+        "related": [
+            (f.name, f.related_model._meta.db_table, _fields(f.related_model))
+            for f in model._meta.concrete_fields
+            if isinstance(f.related_model, type)
         ],
         "attributes": {
             name: stable(value)
@@ -70,6 +68,10 @@ def parameters(trigger: Trigger, model: type[models.Model]) -> dict[str, Any]:
     return found
 
 
+def _fields(model: type[models.Model]) -> list[tuple[Any, ...]]:
+    return [(f.name, f.column, f.get_internal_type()) for f in model._meta.concrete_fields]
+
+
 def stable(value: Any) -> Any:
     """``value`` as plain data whose ``repr`` is the same in every process."""
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -81,12 +83,14 @@ def stable(value: Any) -> Any:
         return sorted((repr(stable(k)), stable(v)) for k, v in value.items())
     if isinstance(value, type) and issubclass(value, models.Model):
         return f"model:{value._meta.label}"
-    if isinstance(value, models.Q):
-        return ["Q", value.connector, value.negated, stable(list(value.children))]
-    if isinstance(value, models.F):
-        return f"F:{value.name}"
     if inspect.isroutine(value) or isinstance(value, type):
         return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value)}"
+    if callable(getattr(value, "deconstruct", None)):
+        # Q, F and Django's expressions: what they were built from, not their caches.
+        try:
+            return ["deconstructed", stable(value.deconstruct())]
+        except Exception:  # a deconstruct that needs more than the object
+            pass
     if hasattr(value, "__dict__"):
         kind = type(value)
         return [f"{kind.__module__}.{kind.__qualname__}", stable(dict(vars(value)))]

@@ -381,6 +381,11 @@ def _writes_4x(app_label: str) -> bool:
     return pgtrigger_settings.migrations_4x()
 
 
+def _op_model_name(app_label: str, name: str) -> str:
+    """The model name written in an operation: 4.x reads only lower-case ones."""
+    return name.lower() if _writes_4x(app_label) else name
+
+
 def _as_4x(model: type[models.Model], compiled: compiler.Trigger) -> compiler.Trigger:
     """``compiled`` in 4.x's form (``UpsertTriggerSql``) where 4.x could express it."""
     for candidate, trigger in registry.registered():
@@ -445,7 +450,10 @@ class MigrationAutodetectorMixin:
             self.add_operation(  # type: ignore[attr-defined]
                 app_label,
                 AddTrigger(
-                    model_name=self.to_state.models[app_label, model_name].name, trigger=trigger
+                    model_name=_op_model_name(
+                        app_label, self.to_state.models[app_label, model_name].name
+                    ),
+                    trigger=trigger,
                 ),
                 dependencies=dependencies,
             )
@@ -509,7 +517,9 @@ class MigrationAutodetectorMixin:
                 self.add_operation(  # type: ignore[attr-defined]
                     app_label,
                     RemoveTrigger(
-                        model_name=self.from_state.models[app_label, model_name].name,
+                        model_name=_op_model_name(
+                            app_label, self.from_state.models[app_label, model_name].name
+                        ),
                         name=trigger.name,
                     ),
                 )
@@ -522,7 +532,9 @@ class MigrationAutodetectorMixin:
                 self.add_operation(  # type: ignore[attr-defined]
                     app_label,
                     RemoveTrigger(
-                        model_name=self.to_state.models[app_label, model_name].name,
+                        model_name=_op_model_name(
+                            app_label, self.to_state.models[app_label, model_name].name
+                        ),
                         name=trigger.name,
                     ),
                 )

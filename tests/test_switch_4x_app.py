@@ -157,7 +157,9 @@ def test_day_one_migrated_by_this_package(project):
 
 def test_adopting_the_faster_sql_and_rolling_back(project):
     project.migrate()
-    legacy_source = project.sql("SELECT prosrc FROM pg_proc WHERE proname LIKE 'pgtrigger_status_fsm_%%'")
+    legacy_source = project.sql(
+        "SELECT prosrc FROM pg_proc WHERE proname LIKE 'pgtrigger_status_fsm_%%'"
+    )
     out = project.run("pgtrigger", "makemigrations", APP).stdout
     assert "Alter trigger status_fsm on model Book" in out
     (new,) = [name for name in project.migration_files(app=APP) if not name.startswith("0001")]
