@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the models files below are written as 4.x users wrote them)
 """compat4x renders declarations as django-pgtrigger 4.17.0 does; fingerprints; 4.x files.
 
 The differential test compiles one broad models file with the real 4.17.0 (``run417
