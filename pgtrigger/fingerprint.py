@@ -62,9 +62,12 @@ def parameters(trigger: Trigger, model: type[models.Model]) -> dict[str, Any]:
         found["attributes"].setdefault(name, stable(getattr(trigger, name, None)))
     if not klass.__module__.startswith("pgtrigger."):
         # A third party's subclass renders its function itself: that text is its declaration.
-        found["func_text"] = compat4x.render_func_template(
-            trigger.get_func(model), compat4x.func_template_kwargs(trigger, model)
-        )
+        try:
+            found["func_text"] = compat4x.render_func_template(
+                trigger.get_func(model), compat4x.func_template_kwargs(trigger, model)
+            )
+        except Exception:  # a template that needs this package's variables ({cond_*}...)
+            found["func_text"] = trigger.render_func(model)
     return found
 
 

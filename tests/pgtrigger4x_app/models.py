@@ -136,8 +136,7 @@ class Book(models.Model):
                 operation=pgtrigger.Insert | pgtrigger.Update,
                 timing=pgtrigger.Deferred,
                 func=(
-                    "IF NEW.title = '' THEN RAISE EXCEPTION 'title required'; END IF;"
-                    " RETURN NULL;"
+                    "IF NEW.title = '' THEN RAISE EXCEPTION 'title required'; END IF; RETURN NULL;"
                 ),
             ),
             pgtrigger.Protect(
