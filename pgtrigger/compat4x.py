@@ -152,6 +152,7 @@ class _RowQuery(Query):
             raise Unsupported("a condition inside a Q")
         key = filter_expr[0]
         alias = _row_alias(key)
+        node: Any
         node, _ = super().build_filter((key[5:], filter_expr[1]), *args, **kwargs)
         self.alias_map[alias] = BaseTable(alias, alias)
         for child in node.children:
@@ -163,7 +164,8 @@ class _RowQuery(Query):
     def resolve_ref(self, name: str, *args: Any, **kwargs: Any) -> Any:
         # pgtrigger.F("new__x") resolved as 4.x's F did: a column of the pseudo row.
         alias = _row_alias(name)
-        return Col(alias=alias, target=self.model._meta.get_field(name[5:]))  # type: ignore[union-attr]
+        model: Any = self.model
+        return Col(alias=alias, target=model._meta.get_field(name[5:]))
 
 
 def _row_alias(key: str) -> str:
@@ -271,7 +273,7 @@ def _third_party_override(trigger: Trigger, name: str) -> Any:
     return None
 
 
-class _AttrDict(dict):  # type: ignore[type-arg]
+class _AttrDict(dict[str, Any]):
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
@@ -471,10 +473,10 @@ def _protect(
     if parts.level == Statement:
         parts.when = str(After)
         # The transition tables 4.x's Composer declares, then the statement-level body.
-        ops = parts.operation.operations
+        ops = parts.operation.operations if parts.operation is not None else ()
         from pgtrigger.primitives import Delete, Insert, Update
 
-        single = ops[0] if len(ops) == 1 else None
+        single: Any = ops[0] if len(ops) == 1 else None
         table = {
             Update: "cond_joined_values",
             Insert: "cond_new_values",

@@ -434,7 +434,7 @@ class MigratedTriggers:
         model_state = self._state.models.get((model._meta.app_label, model._meta.model_name))
         for compiled in (model_state.options.get("triggers") or []) if model_state else []:
             if getattr(compiled, "name", None) == name and hasattr(compiled, "sql"):
-                return compiled.sql  # type: ignore[no-any-return]
+                return compiled.sql
         return None
 
     def _load(self) -> Any:
