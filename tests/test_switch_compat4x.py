@@ -282,3 +282,22 @@ def test_4x_format_files_apply_under_417(project):
         assert project.run(*CHECK_417, check=False).returncode == 0
     finally:
         project.drop()
+
+
+def test_pghistory_triggers_have_a_4x_rendering():
+    """django-pghistory's Event (a Composer subclass built on 4.x's hooks) renders as in 4.x:
+    files its 4.x-era releases shipped are recognised, and its fingerprint is 4.x's hash."""
+    import pgtrigger
+    from pgtrigger import compat4x
+
+    events = [
+        (model, trigger)
+        for model, trigger in pgtrigger.registered()
+        if type(trigger).__module__.startswith("pghistory")
+    ]
+    assert len(events) >= 2
+    for model, trigger in events:
+        legacy = compat4x.render(trigger, model)
+        assert legacy is not None, trigger.get_uri(model)
+        assert trigger.compile(model).sql.declaration == legacy["hash"]
+        assert "pgh_label" in legacy["func"]
