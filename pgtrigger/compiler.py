@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from pgtrigger import compat4x, sql
 from pgtrigger import settings as pgtrigger_settings
-from pgtrigger import sql
 from pgtrigger.primitives import Fires
 
 
@@ -81,6 +81,12 @@ class TriggerSql(_Data):
     ``"ORIGIN"`` (what ``CREATE TRIGGER`` installs), ``"REPLICA"`` or ``"ALWAYS"``; it is left out
     of the migration file and of the hash when it is ``"ORIGIN"``, so the files and hashes of
     triggers that do not set it stay as they were.
+
+    ``declaration`` is the fingerprint of the declaration the SQL was compiled from
+    (:func:`pgtrigger.fingerprint.declaration`): it does not change when this package's SQL
+    generator does, so a trigger whose migration holds older SQL of the same declaration is
+    still current. Left out of the file (and of ``hash``) when absent, as in files written
+    before it existed.
     """
 
     _fields: tuple[str, ...] = (
@@ -92,6 +98,7 @@ class TriggerSql(_Data):
         "constraint",
         "hash",
         "fires",
+        "declaration",
     )
 
     def __init__(
@@ -105,6 +112,7 @@ class TriggerSql(_Data):
         constraint: bool = False,
         hash: str | None = None,
         fires: str = "ORIGIN",
+        declaration: str | None = None,
     ) -> None:
         self.pgid = pgid
         self.table = table
@@ -113,13 +121,28 @@ class TriggerSql(_Data):
         self.function = function
         self.constraint = constraint
         self.fires = Fires.parse(fires).name
+        self.declaration = declaration
         self.hash = hash or self.compute_hash()
 
     def deconstruct(self) -> tuple[str, tuple[()], dict[str, Any]]:
         path, args, kwargs = super().deconstruct()
         if kwargs.get("fires") == "ORIGIN":
             del kwargs["fires"]
+        if kwargs.get("declaration") is None:
+            kwargs.pop("declaration", None)
         return path, args, kwargs
+
+    @property
+    def declaration_key(self) -> str | None:
+        """The fingerprint of the declaration this SQL compiles (None when unknown)."""
+        return self.declaration
+
+    def same_sql(self, other: TriggerSql) -> bool:
+        """Whether ``other`` is the same SQL, whatever the declaration fingerprints say."""
+        mine, theirs = self.deconstruct(), other.deconstruct()
+        mine[2].pop("declaration", None)
+        theirs[2].pop("declaration", None)
+        return type(other) is type(self) and mine == theirs
 
     def compute_hash(self) -> str:
         parts = [self.pgid, self.table, self.event, self.body, self.function, str(self.constraint)]
@@ -133,7 +156,7 @@ class TriggerSql(_Data):
         if table == self.table:
             return self
         kwargs.update(table=table, hash=None)
-        return TriggerSql(**kwargs)
+        return type(self)(**kwargs)
 
     # --- statements -----------------------------------------------------------------------------
     def function_sql(self) -> str:
@@ -256,20 +279,6 @@ RETURNS BOOLEAN AS $$
 $$ LANGUAGE plpgsql
 """.strip()
 
-_LEGACY_FUNCTION = """
-    {declare}
-    BEGIN
-        IF ({ignore_func_name}(TG_NAME) IS TRUE) THEN
-            IF (TG_OP = 'DELETE') THEN
-                RETURN OLD;
-            ELSE
-                RETURN NEW;
-            END IF;
-        END IF;
-        {func}
-    END;
-"""
-
 
 def _qualify(ignore_func_name: str) -> str:
     """The 4.x ignore function's name, in ``PGTRIGGER_SCHEMA`` unless the file names a schema.
@@ -325,6 +334,13 @@ class UpsertTriggerSql(TriggerSql):
         constraint: str | None = None,
         execute: str | None = None,
     ) -> None:
+        self._given = {
+            key: value
+            for key, value in locals().items()
+            if key not in ("self", "__class__") and value is not None
+        }
+        if ignore_func_name == "_pgtrigger_should_ignore":
+            self._given.pop("ignore_func_name")
         self.ignore_func_name = ignore_func_name
         qualified_ignore_func = _qualify(ignore_func_name)
         self.declare = declare or ""
@@ -348,9 +364,9 @@ class UpsertTriggerSql(TriggerSql):
             )
             if part
         )
-        function = _LEGACY_FUNCTION.format(
-            declare=self.declare, ignore_func_name=qualified_ignore_func, func=func
-        )
+        # The function's source exactly as 4.x installs it: a trigger installed by 4.x and one
+        # installed here from the same file are the same.
+        function = compat4x.function_source(self.declare, qualified_ignore_func, func)
         super().__init__(
             pgid=pgid,
             table=table,
@@ -363,8 +379,16 @@ class UpsertTriggerSql(TriggerSql):
         self.constraint = constraint  # type: ignore[assignment]
 
     def deconstruct(self) -> tuple[str, tuple[()], dict[str, Any]]:
-        path, args, kwargs = super().deconstruct()
-        return path, args, {k: v for k, v in kwargs.items() if v not in (None, "")}
+        # Exactly the keyword arguments given (a 4.x file's, or compat4x's rendering), so a
+        # file written from them is what 4.x writes, and 4.x reads it back unchanged.
+        path = f"pgtrigger.compiler.{type(self).__name__}"
+        return path, (), {**self._given, "hash": self.hash}
+
+    @property
+    def declaration_key(self) -> str | None:
+        # 4.x's hash covers its whole rendering of the declaration: it is the fingerprint of
+        # every declaration 4.x could express (see pgtrigger.fingerprint).
+        return self.hash
 
     def prelude_sql(self) -> list[str]:
         return [_LEGACY_IGNORE_FUNC.format(ignore_func_name=_qualify(self.ignore_func_name))]

@@ -42,13 +42,16 @@ class Drift(str, enum.Enum):
     DEFINITION = "definition"
     # The ``WHEN`` clause differs from the one installed.
     WHEN = "when"
-    # Installed without a fingerprint (by 4.x or an older release) while its ``WHEN`` clause
-    # or configuration can only be compared through one: an install records it.
+    # Installed without a fingerprint (by 4.x itself, before the switch) while its ``WHEN``
+    # clause or configuration can only be compared through one: everything else is compared.
     UNVERIFIED = "unverified"
 
 
-# Drift that leaves the trigger INSTALLED (4.x's status for a disabled trigger).
-NOT_OUTDATED = frozenset({Drift.DISABLED})
+# Drift that leaves the trigger INSTALLED: 4.x's status for a disabled trigger; and a trigger
+# 4.x installed, current by everything the catalog can vouch for without a fingerprint (a
+# switching team's database must not be OUTDATED on day one: issue 20). The next migration
+# that installs it records the fingerprint.
+NOT_OUTDATED = frozenset({Drift.DISABLED, Drift.UNVERIFIED})
 
 _WHEN_CLAUSE = re.compile(r"\bWHEN\s*\(", re.IGNORECASE)
 # ``function_sql`` pins the installing session's search path for non-ORIGIN triggers.
@@ -76,7 +79,10 @@ def drift(expected: TriggerSql, installed: InstalledTrigger, shape: tuple[Any, .
         found.append(Drift.FIRES)
     if installed.hash != expected.hash:
         found.append(Drift.HASH)
-    if (
+    # A 4.x trigger may execute another function than its own (UpdateSearchVector's
+    # tsvector_update_trigger): that built-in is not the expected function.
+    own_function = getattr(expected, "execute", None) in (None, f"{expected.pgid}()")
+    if own_function and (
         installed.function_source != expected.function
         or installed.language != "plpgsql"
         or installed.security_definer

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from django.db import models
 
     from pgtrigger.compiler import Trigger as CompiledTrigger
+    from pgtrigger.compiler import TriggerSql
     from pgtrigger.trigger import Trigger
 
 
@@ -394,8 +395,9 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
         table_oid = oids.get(sql.quote_table(trigger.get_table(model)))
         if table_oid is not None:
             claimed.add((table_oid, trigger.get_pgid(model)))
+    migrated = MigratedTriggers(alias)
     for model, trigger in selected:
-        result.append(_status_of(model, trigger, alias, oids, by_key))
+        result.append(_status_of(model, trigger, alias, oids, by_key, migrated))
     if not uris:
         for row in rows:
             if (row.table_oid, row.pgid) not in claimed:
@@ -410,6 +412,7 @@ def _status_of(
     database: str,
     oids: dict[str, int | None],
     by_key: dict[tuple[int, str], InstalledTrigger],
+    migrated: MigratedTriggers | None = None,
 ) -> TriggerStatus:
     uri = trigger.get_uri(model)
     if not _allowed(model, database):
@@ -420,10 +423,87 @@ def _status_of(
         return TriggerStatus(
             uri, Status.UNINSTALLED, None, model, trigger, table_exists=bool(table_oid)
         )
-    found = tuple(drift(trigger.compile(model).sql, row, _expected_shape(model, trigger)))
-    # A disabled trigger is INSTALLED (4.x's status) with enabled False: install enables it.
-    state = Status.OUTDATED if set(found) - NOT_OUTDATED else Status.INSTALLED
-    return TriggerStatus(uri, state, row.enabled, model, trigger, row, drift=found)
+    migrated = migrated or MigratedTriggers(database)
+    # The drift reported for an outdated trigger is against what the declaration compiles to.
+    reported: tuple[Drift, ...] | None = None
+    for expected in expected_sql(model, trigger, migrated):
+        found = tuple(installed_drift(expected, row, model, trigger))
+        if not set(found) - NOT_OUTDATED:
+            # A disabled trigger is INSTALLED (4.x's status) with enabled False: install
+            # enables it.
+            return TriggerStatus(
+                uri, Status.INSTALLED, row.enabled, model, trigger, row, drift=found
+            )
+        reported = found if reported is None else reported
+    return TriggerStatus(
+        uri, Status.OUTDATED, row.enabled, model, trigger, row, drift=reported or ()
+    )
+
+
+def expected_sql(
+    model: type[models.Model], trigger: Trigger, migrated: MigratedTriggers
+) -> Iterator[TriggerSql]:
+    """The SQL an installed trigger may have and still be current: its declaration's.
+
+    A trigger is current when its declaration is unchanged, whichever compiler wrote its
+    migration. In order (each computed only if the ones before do not match): the SQL the
+    declaration compiles to now; 4.x's compiled form of the same declaration (installed by 4.x,
+    or by a migration file 4.x wrote); the SQL of the migration files (the latest migration
+    state) when it was compiled from the same declaration (by an older SQL generator of this
+    package, or by 4.x). How the catalog is compared with each is :func:`installed_matches`.
+    """
+    compiled = trigger.compile(model).sql
+    yield compiled
+    legacy = trigger.compile_4x(model)
+    if legacy is not None:
+        yield legacy.sql
+    state = migrated.get(model, str(trigger.name))
+    if state is not None and state.declaration_key in (
+        compiled.declaration,
+        legacy.sql.hash if legacy is not None else None,
+    ):
+        yield state
+
+
+def installed_drift(
+    expected: TriggerSql, row: InstalledTrigger, model: type[models.Model], trigger: Trigger
+) -> list[Drift]:
+    """How the installed trigger ``row`` differs from ``expected`` (any ``TriggerSql``)."""
+    from pgtrigger.compiler import UpsertTriggerSql
+
+    shape = (
+        _upsert_shape(expected)
+        if isinstance(expected, UpsertTriggerSql)
+        else _expected_shape(model, trigger)
+    )
+    return drift(expected, row, shape)
+
+
+class MigratedTriggers:
+    """The compiled triggers of the latest migration state, read once and only when asked."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self._state: Any = None
+
+    def get(self, model: type[models.Model], name: str) -> TriggerSql | None:
+        if self._state is None:
+            self._state = self._load()
+        model_state = self._state.models.get((model._meta.app_label, model._meta.model_name))
+        for compiled in (model_state.options.get("triggers") or []) if model_state else []:
+            if getattr(compiled, "name", None) == name and hasattr(compiled, "sql"):
+                return compiled.sql
+        return None
+
+    def _load(self) -> Any:
+        from django.db.migrations.loader import MigrationLoader
+        from django.db.migrations.state import ProjectState
+
+        try:
+            loader = MigrationLoader(connections[self.database], ignore_no_migrations=True)
+            return loader.project_state()
+        except Exception:  # no readable migrations: nothing to compare with
+            return ProjectState()
 
 
 def trigger_status(
@@ -442,6 +522,28 @@ def expected_tgenabled(fires: Fires | str) -> str:
 
 
 _EVENT_BITS = {"INSERT": 4, "DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}
+
+
+def _upsert_shape(expected: Any) -> tuple[Any, ...]:
+    """``InstalledTrigger.shape`` of a trigger in 4.x's compiled form (``UpsertTriggerSql``)."""
+    tgtype = 1 if expected.level == "ROW" else 0
+    tgtype |= 2 if expected.when == "BEFORE" else 64 if expected.when == "INSTEAD OF" else 0
+    columns: list[str] = []
+    for operation in expected.operation.split(" OR "):
+        name, _, of = operation.partition(" OF ")
+        tgtype |= _EVENT_BITS[name.strip()]
+        columns += [column.strip().strip('"') for column in of.split(",") if column.strip()]
+    words = expected.referencing.split()
+    old = words[words.index("OLD") + 3] if "OLD" in words else None
+    new = words[words.index("NEW") + 3] if "NEW" in words else None
+    return (
+        str(tgtype),
+        str(int("DEFERRABLE" in expected.timing)),
+        str(int("INITIALLY DEFERRED" in expected.timing)),
+        old,
+        new,
+        *sorted(set(columns)),
+    )
 
 
 def _expected_shape(model: type[models.Model], trigger: Trigger) -> tuple[Any, ...]:

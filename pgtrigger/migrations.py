@@ -8,8 +8,9 @@ Compiled triggers live in each model state's ``options["triggers"]``, the way Dj
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.apps import apps as global_apps
@@ -342,6 +343,57 @@ class AlterTrigger(_TriggerOperation):
 
 
 # --- autodetection ------------------------------------------------------------------------------
+_adopting: set[str] | None = None
+
+
+@contextlib.contextmanager
+def adopting(app_labels: Iterable[str]) -> Iterator[None]:
+    """Within the block, ``makemigrations`` writes an ``AlterTrigger`` for every trigger of
+    ``app_labels`` whose migration SQL is not what it compiles to now, even when its
+    declaration is unchanged (``manage.py pgtrigger makemigrations``)."""
+    global _adopting
+    previous, _adopting = _adopting, set(app_labels)
+    try:
+        yield
+    finally:
+        _adopting = previous
+
+
+def _changed(app_label: str, old: compiler.Trigger, new: compiler.Trigger) -> bool:
+    """Whether the migration state's trigger ``old`` needs a migration to become ``new``.
+
+    Only when the declaration changed: SQL compiled from the same declaration by another
+    compiler (4.x, or an older SQL generator of this package) is current. A change of this
+    package's SQL alone never writes a migration, unless the app is being adopted.
+    """
+    if _adopting is not None and app_label in _adopting:
+        return old != new
+    if old.name == new.name and old.sql.same_sql(new.sql):
+        return False
+    key = old.sql.declaration_key
+    return key is None or key != new.sql.declaration_key
+
+
+def _writes_4x(app_label: str) -> bool:
+    """Whether ``makemigrations`` writes 4.x-format trigger operations for the app."""
+    if _adopting is not None and app_label in _adopting:
+        return False
+    return pgtrigger_settings.migrations_4x()
+
+
+def _op_model_name(app_label: str, name: str) -> str:
+    """The model name written in an operation: 4.x reads only lower-case ones."""
+    return name.lower() if _writes_4x(app_label) else name
+
+
+def _as_4x(model: type[models.Model], compiled: compiler.Trigger) -> compiler.Trigger:
+    """``compiled`` in 4.x's form (``UpsertTriggerSql``) where 4.x could express it."""
+    for candidate, trigger in registry.registered():
+        if candidate is model and trigger.name == compiled.name:
+            return trigger.compile_4x(model) or compiled
+    return compiled
+
+
 def compiled_triggers(model: type[models.Model]) -> list[compiler.Trigger]:
     """The compiled triggers registered on ``model``, sorted by name for stable migrations."""
     compiled = [t.compile(m) for m, t in registry.registered() if m is model]
@@ -383,6 +435,8 @@ class MigrationAutodetectorMixin:
                     model = None
                 if model is not None:
                     triggers = compiled_triggers(model)
+                if model is not None and _writes_4x(model_state.app_label):
+                    triggers = [_as_4x(model, t) for t in triggers]
             triggers = [t for t in triggers if isinstance(t, compiler.Trigger)]
             if enabled and triggers:
                 found[key] = triggers
@@ -396,7 +450,10 @@ class MigrationAutodetectorMixin:
             self.add_operation(  # type: ignore[attr-defined]
                 app_label,
                 AddTrigger(
-                    model_name=self.to_state.models[app_label, model_name].name, trigger=trigger
+                    model_name=_op_model_name(
+                        app_label, self.to_state.models[app_label, model_name].name
+                    ),
+                    trigger=trigger,
                 ),
                 dependencies=dependencies,
             )
@@ -413,11 +470,14 @@ class MigrationAutodetectorMixin:
             new = {t.name: t for t in self._pgtrigger_new.get((app_label, model_name), [])}
             # A changed trigger is one AlterTrigger, even when its pgid changes (renamed model):
             # the operation list for a change stays a single operation.
-            diff[app_label, model_name] = {
-                "added": [new[n] for n in new if n not in old],
-                "removed": [old[n] for n in old if n not in new],
-                "altered": [new[n] for n in new if n in old and new[n] != old[n]],
-            }
+            altered = [new[n] for n in new if n in old and _changed(app_label, old[n], new[n])]
+            removed = [old[n] for n in old if n not in new]
+            added = [new[n] for n in new if n not in old]
+            if _writes_4x(app_label):  # 4.x has no AlterTrigger: remove, then add
+                removed += [old[t.name] for t in altered]
+                added += altered
+                altered = []
+            diff[app_label, model_name] = {"added": added, "removed": removed, "altered": altered}
         return diff
 
     def generate_created_models(self) -> None:
@@ -457,7 +517,9 @@ class MigrationAutodetectorMixin:
                 self.add_operation(  # type: ignore[attr-defined]
                     app_label,
                     RemoveTrigger(
-                        model_name=self.from_state.models[app_label, model_name].name,
+                        model_name=_op_model_name(
+                            app_label, self.from_state.models[app_label, model_name].name
+                        ),
                         name=trigger.name,
                     ),
                 )
@@ -470,7 +532,9 @@ class MigrationAutodetectorMixin:
                 self.add_operation(  # type: ignore[attr-defined]
                     app_label,
                     RemoveTrigger(
-                        model_name=self.to_state.models[app_label, model_name].name,
+                        model_name=_op_model_name(
+                            app_label, self.to_state.models[app_label, model_name].name
+                        ),
                         name=trigger.name,
                     ),
                 )

@@ -6,6 +6,7 @@ from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
     "PGTRIGGER_MIGRATIONS": True,
+    "PGTRIGGER_MIGRATIONS_4X": False,
     "PGTRIGGER_INSTALL_ON_MIGRATE": False,
     "PGTRIGGER_MODEL_META": True,
     "PGTRIGGER_PRUNE_ON_INSTALL": True,
@@ -22,6 +23,12 @@ def get(name: str) -> Any:
 def migrations() -> bool:
     """Triggers in migrations; they need ``Meta.triggers`` in model state, so MODEL_META too."""
     return bool(get("PGTRIGGER_MIGRATIONS")) and model_meta()
+
+
+def migrations_4x() -> bool:
+    """``makemigrations`` writes files that 4.x reads too (``AddTrigger``/``RemoveTrigger``
+    of 4.x's compiled SQL), for library authors who support both major versions."""
+    return bool(get("PGTRIGGER_MIGRATIONS_4X"))
 
 
 def install_on_migrate() -> bool:

@@ -294,8 +294,21 @@ class Trigger:
                 function=self.render_function(model),
                 constraint=self.timing is not None,
                 fires=self.fires.name,
+                declaration=self.get_declaration(model),
             ),
         )
+
+    def get_declaration(self, model: type[models.Model]) -> str:
+        """The fingerprint of this declaration on ``model`` (see ``pgtrigger.fingerprint``)."""
+        from pgtrigger import fingerprint
+
+        return fingerprint.declaration(self, model)
+
+    def compile_4x(self, model: type[models.Model]) -> compiler.Trigger | None:
+        """This trigger as django-pgtrigger 4.x compiled it (None where 4.x could not)."""
+        from pgtrigger import compat4x
+
+        return compat4x.compile(self, model)
 
     def check(self, model: type[models.Model]) -> list[Any]:
         """Recipe-specific system check messages for ``model`` (none by default)."""

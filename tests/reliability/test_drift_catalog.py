@@ -142,14 +142,21 @@ def test_disabled_by_hand_fails_the_gate_and_json_names_it(capsys):
 
 
 def test_a_comment_without_fingerprint_cannot_vouch_for_a_when_clause(capsys):
-    """4.x (and releases before the fingerprint) wrote the hash alone: the WHEN is unverified."""
+    """4.x wrote the hash alone: the WHEN is unverified, which JSON says, yet not OUTDATED.
+
+    A database 4.x installed must read INSTALLED on switching day (issue 20): everything else
+    is still compared, and the next install that re-creates the trigger records a fingerprint.
+    """
     model, trigger = _declared()
     expected = trigger.compile(model).sql
     _sql(f"COMMENT ON TRIGGER {{pgid}} ON {{table}} IS '{expected.hash}'")
     assert list(installation.trigger_status(model, trigger).drift) == [Drift.UNVERIFIED]
-    assert trigger.get_installation_status(model)[0] == "OUTDATED"
-    call_command("pgtrigger", "install", URI, verbosity=0)
     assert trigger.get_installation_status(model) == ("INSTALLED", True)
+    assert _json(capsys)["drift"] == ["unverified"]
+    call_command("pgtrigger", "ls", URI, "--check")  # passes: nothing known to differ
+    # Other drift is still seen without a fingerprint.
+    _sql("ALTER TABLE {table} DISABLE TRIGGER {pgid}")
+    assert _check_fails(capsys).split() == ["INSTALLED", "DISABLED", URI]
 
 
 def test_fingerprint_ignores_the_search_path():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -52,6 +53,18 @@ def _graph(uri: str, format: str) -> str:
     if not isinstance(trigger, FSM):
         raise CommandError(f'Trigger "{uri}" is a {type(trigger).__name__}, not an FSM.')
     return trigger.graph(model, format)
+
+
+def _owned_apps() -> list[str]:
+    """The apps of the project itself: not installed from a package index."""
+    from django.apps import apps
+
+    installed = ("site-packages", "dist-packages")
+    return [
+        config.label
+        for config in apps.get_app_configs()
+        if not any(part in installed for part in Path(config.path).parts)
+    ]
 
 
 class Command(BaseCommand):
@@ -112,14 +125,55 @@ class Command(BaseCommand):
                     "reports OUTDATED until install restores the declaration).",
                 )
 
+        adopt = subparsers.add_parser(
+            "makemigrations",
+            help="Write AlterTrigger migrations that adopt the current SQL for triggers whose "
+            "migration holds other SQL of the same declaration (4.x's, or an older release's).",
+        )
+        adopt.add_argument(
+            "app_labels",
+            nargs="*",
+            help="Apps to adopt (default: every app outside site-packages).",
+        )
+        adopt.add_argument("--dry-run", action="store_true", help="Show, write nothing.")
+        adopt.add_argument("-n", "--name", help="Name of the migration files.")
+        adopt.add_argument(
+            "--check", action="store_true", help="Exit 1 if a migration would be written."
+        )
+
         graph = subparsers.add_parser("graph", help="Print the state diagram of an FSM trigger.")
         graph.add_argument("uri", help="FSM trigger URI: app_label.Model:name")
         graph.add_argument("--format", choices=fsm_graph.FORMATS, default="mermaid")
+
+    def _adopt(self, options: dict[str, Any]) -> None:
+        """``pgtrigger makemigrations``: Django's ``makemigrations`` for the adopted apps, in
+        which a trigger whose migration SQL is not the current compile gets an
+        ``AlterTrigger`` (its declaration is unchanged: nothing else is proposed for it)."""
+        from django.core.management import call_command
+
+        from pgtrigger import migrations
+
+        labels = list(options["app_labels"]) or _owned_apps()
+        kwargs: dict[str, Any] = {
+            "dry_run": options["dry_run"],
+            "check_changes": options["check"],
+            "interactive": False,
+            "verbosity": options["verbosity"],
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+        }
+        if options["name"]:
+            kwargs["name"] = options["name"]
+        with migrations.adopting(labels):
+            call_command("makemigrations", *labels, **kwargs)
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand: str = options["subcommand"]
         if subcommand == "graph":
             self.stdout.write(_graph(options["uri"], options["format"]), ending="")
+            return
+        if subcommand == "makemigrations":
+            self._adopt(options)
             return
         uris: tuple[str, ...] = tuple(options.get("uris") or ())
         database: str = options["database"]
