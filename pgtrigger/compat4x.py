@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import inspect
 import operator as py_operator
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,6 @@ from django.db.models.sql.datastructures import BaseTable
 from pgtrigger import settings as pgtrigger_settings
 
 if TYPE_CHECKING:
-    from pgtrigger import compiler
     from pgtrigger.trigger import Trigger
 
 # 4.x's installation template, character for character: the hash of a 4.x trigger is the SHA-1
@@ -518,13 +518,15 @@ def _read_only(trigger: Any, model: type[dj_models.Model], parts: _Parts) -> Non
 
 
 def _soft_delete(trigger: Any, model: type[dj_models.Model], parts: _Parts) -> None:
-    from pgtrigger.contrib import soft_delete
     from pgtrigger.primitives import Before, Delete, Row
 
+    # The recipe's own "not given" sentinel, read from its signature: this module imports no
+    # recipe (they sit above it in the layers, pyproject.toml's import-linter contract).
+    unset = inspect.signature(type(trigger).__init__).parameters["restore_value"].default
     if (
         trigger.cascade
         or trigger.deleted_by
-        or trigger.restore_value is not soft_delete._UNSET
+        or trigger.restore_value is not unset
         or (trigger.when, trigger.operation, trigger.level) != (Before, Delete, Row)
     ):
         raise Unsupported("SoftDelete arguments 4.x lacks")
@@ -597,32 +599,31 @@ def _search_vector(trigger: Any, model: type[dj_models.Model], parts: _Parts) ->
 
 
 def _recipe(trigger: Trigger) -> Any:
-    """The 4.x rendering rule of the trigger's class (None for the base ``Trigger``'s)."""
-    from pgtrigger.contrib.composer import Composer
-    from pgtrigger.contrib.fsm import FSM
-    from pgtrigger.contrib.protect import Protect
-    from pgtrigger.contrib.read_only import ReadOnly
-    from pgtrigger.contrib.search_vector import UpdateSearchVector
-    from pgtrigger.contrib.soft_delete import SoftDelete
-    from pgtrigger.trigger import Trigger
+    """The 4.x rendering rule of the trigger's class (None for the base ``Trigger``'s).
 
+    Classes are known by their dotted path: the recipes sit above this module in the layers.
+    """
     exact = {
-        ReadOnly: _read_only,
-        Protect: _protect,
-        SoftDelete: _soft_delete,
-        FSM: _fsm,
-        UpdateSearchVector: _search_vector,
-        Composer: _composer,
-        Trigger: None,
+        "pgtrigger.contrib.read_only.ReadOnly": _read_only,
+        "pgtrigger.contrib.protect.Protect": _protect,
+        "pgtrigger.contrib.soft_delete.SoftDelete": _soft_delete,
+        "pgtrigger.contrib.fsm.FSM": _fsm,
+        "pgtrigger.contrib.search_vector.UpdateSearchVector": _search_vector,
+        "pgtrigger.contrib.composer.Composer": _composer,
+        "pgtrigger.trigger.Trigger": None,
     }
     klass = type(trigger)
-    if klass in exact:
-        return exact[klass]
+    if _path(klass) in exact:
+        return exact[_path(klass)]
     # A subclass written outside this package: the rule of the nearest class of ours.
-    ours = next(k for k in klass.__mro__ if _ours(k))
-    if ours in (Composer, Trigger):
+    ours = _path(next(k for k in klass.__mro__ if _ours(k)))
+    if ours in ("pgtrigger.contrib.composer.Composer", "pgtrigger.trigger.Trigger"):
         return exact[ours]
-    raise Unsupported(f"{ours.__name__} subclass")
+    raise Unsupported(f"{ours} subclass")
+
+
+def _path(klass: type) -> str:
+    return f"{klass.__module__}.{klass.__qualname__}"
 
 
 def render(trigger: Trigger, model: type[dj_models.Model]) -> dict[str, str] | None:
@@ -683,13 +684,3 @@ def _render(trigger: Trigger, model: type[dj_models.Model]) -> dict[str, str]:
     kwargs["hash"] = compute_hash(kwargs)
     dropped = defaults(pgid)
     return {k: v for k, v in kwargs.items() if k == "hash" or dropped.get(k, None) != v}
-
-
-def compile(trigger: Trigger, model: type[dj_models.Model]) -> compiler.Trigger | None:
-    """``trigger`` as 4.x compiled it, or None (see :func:`render`)."""
-    from pgtrigger import compiler
-
-    kwargs = render(trigger, model)
-    if kwargs is None:
-        return None
-    return compiler.Trigger(name=str(trigger.name), sql=compiler.UpsertTriggerSql(**kwargs))

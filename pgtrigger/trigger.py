@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models.signals import class_prepared
 
-from pgtrigger import compiler, installation, registry, sql
+from pgtrigger import compat4x, compiler, fingerprint, installation, registry, sql
 from pgtrigger.conditions import Condition
 from pgtrigger.func import Func
 from pgtrigger.primitives import (
@@ -300,15 +300,14 @@ class Trigger:
 
     def get_declaration(self, model: type[models.Model]) -> str:
         """The fingerprint of this declaration on ``model`` (see ``pgtrigger.fingerprint``)."""
-        from pgtrigger import fingerprint
-
         return fingerprint.declaration(self, model)
 
     def compile_4x(self, model: type[models.Model]) -> compiler.Trigger | None:
         """This trigger as django-pgtrigger 4.x compiled it (None where 4.x could not)."""
-        from pgtrigger import compat4x
-
-        return compat4x.compile(self, model)
+        kwargs = compat4x.render(self, model)
+        if kwargs is None:
+            return None
+        return compiler.Trigger(name=str(self.name), sql=compiler.UpsertTriggerSql(**kwargs))
 
     def check(self, model: type[models.Model]) -> list[Any]:
         """Recipe-specific system check messages for ``model`` (none by default)."""
