@@ -419,8 +419,15 @@ class _Changes(Condition):
             raise ValueError(
                 f"{type(self).__name__} has no fields to compare on {model._meta.label}"
             )
-        connector = f" {self.connector} "
         old, new = _alias("OLD"), _alias("NEW")
+        if self.connector == "OR" and set(fields) == set(
+            options.concrete_options(model).local_concrete_fields
+        ):
+            # As in 4.x, "any" over every field compares whole rows: AnyChange() is true when
+            # some column changed, AnyDontChange() when NO column changed (4.x's documented
+            # redundant-update recipe, Protect(condition=AnyDontChange())).
+            return f"{old}.* {self.operator} {new}.*"
+        connector = f" {self.connector} "
         return connector.join(
             f"{old}.{sql.quote_ident(options.column(f))} {self.operator} "
             f"{new}.{sql.quote_ident(options.column(f))}"
@@ -440,7 +447,11 @@ class _Changes(Condition):
 
 
 class AnyChange(_Changes):
-    """True when any of the fields (default: all) changed."""
+    """True when any of the fields (default: all) changed.
+
+    Over every field of the model (no fields, or all of them) it compares whole rows,
+    ``OLD.* IS DISTINCT FROM NEW.*``, as 4.x does.
+    """
 
 
 class AllChange(_Changes):
@@ -450,7 +461,13 @@ class AllChange(_Changes):
 
 
 class AnyDontChange(_Changes):
-    """True when any of the fields (default: all) kept its value."""
+    """True when any of the listed fields kept its value.
+
+    Over every field of the model (no fields, the default, or all of them) it is true when no
+    column changed, ``OLD.* IS NOT DISTINCT FROM NEW.*``, as in 4.x: there, "any" over all the
+    fields compares whole rows, so ``Protect(operation=Update, condition=AnyDontChange())``
+    refuses redundant updates.
+    """
 
     operator = "IS NOT DISTINCT FROM"
 
