@@ -172,6 +172,14 @@ models.ForeignObject.register_lookup(_RelatedIsDistinctFrom)
 models.ForeignObject.register_lookup(_RelatedIsNotDistinctFrom)
 
 
+class NotAColumn(FieldDoesNotExist, ValueError):
+    """A condition names a field without a column of its own (many-to-many, reverse relation).
+
+    A ``ValueError`` as 4.x raises for a many-to-many field, and a ``FieldDoesNotExist`` as
+    for an unknown field.
+    """
+
+
 def _split_row(name: str) -> tuple[str, str]:
     """Split ``old__rest`` into ``("OLD", "rest")``."""
     prefix, _, rest = name.partition("__")
@@ -195,7 +203,7 @@ def _split_ref(model: type[models.Model], name: str) -> tuple[str, Field, list[s
         if field is None:
             raise
     if not getattr(field, "concrete", False) or field.many_to_many:
-        raise FieldDoesNotExist(f'"{field_name}" is not a column of {opts.label}')
+        raise NotAColumn(f'"{field_name}" is not a column of {opts.label}')
     return row, field, lookups
 
 
@@ -347,6 +355,14 @@ class F(models.F):
                 "new__<field>, for example pgtrigger.F('old__price')."
             )
         super().__init__(name)
+        # 4.x's attributes, read by code written for it.
+        self.row_alias = "OLD" if name.startswith("old__") else "NEW"
+        self.col_name = name[len("old__") :]
+
+    @property
+    def resolved_name(self) -> str:
+        """``OLD."col"`` / ``NEW."col"``: the rest of the name quoted, as 4.x spells it."""
+        return f"{self.row_alias}.{sql.quote_ident(self.col_name)}"
 
 
 def _flatten(node: models.Q) -> Iterable[Any]:

@@ -50,6 +50,9 @@ class InstalledTrigger:
     shape: tuple[Any, ...] = ()
     # pg_trigger.tgenabled: "O" (origin), "R" (replica), "A" (always) or "D" (disabled).
     tgenabled: str = "O"
+    # The table as PostgreSQL's regclass prints it: schema-qualified only outside the search
+    # path, quoted where needed (what 4.x printed and returned from prunable()).
+    regclass: str = ""
 
     @property
     def qualified_table(self) -> str:
@@ -252,12 +255,39 @@ def _prune_sql(triggers: Iterable[InstalledTrigger]) -> list[str]:
     return statements
 
 
-def prunable(database: str | None = None) -> list[InstalledTrigger]:
-    """Installed ``pgtrigger_*`` triggers in the search path that no registered trigger claims."""
+class PrunableTrigger(tuple[str, str, bool, str]):
+    """A trigger to prune: 4.x's ``(table, pgid, enabled, database)`` tuple.
+
+    ``table`` is the regclass text (as 4.x returned it), ``enabled`` whether it is enabled and
+    ``database`` the alias. Attributes other than the tuple's come from the catalog's record,
+    ``installed`` (an ``InstalledTrigger``): ``.pgid``, ``.schema``, ``.table`` (the bare
+    table name), ``.qualified_table``, ...
+    """
+
+    installed: InstalledTrigger
+
+    def __new__(cls, installed: InstalledTrigger, database: str) -> PrunableTrigger:
+        self = super().__new__(
+            cls, (installed.regclass, installed.pgid, installed.enabled, database)
+        )
+        self.installed = installed
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "installed":  # not set yet (unpickling, copying)
+            raise AttributeError(name)
+        return getattr(self.installed, name)
+
+
+def prunable(database: str | None = None) -> list[PrunableTrigger]:
+    """Installed ``pgtrigger_*`` triggers that no registered trigger claims, as 4.x's tuples.
+
+    Triggers of the search path's tables and of registered models' tables elsewhere.
+    """
     if not is_postgres(database):
         return []
     return [
-        s.installed
+        PrunableTrigger(s.installed, _alias(database))
         for s in status(database=database)
         if s.status == Status.PRUNE and s.installed is not None
     ]
@@ -265,7 +295,7 @@ def prunable(database: str | None = None) -> list[InstalledTrigger]:
 
 def prune(database: str | None = None) -> None:
     """Drop installed triggers that are no longer registered."""
-    execute(_prune_sql(prunable(database=database)), database)
+    execute(_prune_sql(t.installed for t in prunable(database=database)), database)
 
 
 _CATALOG_SQL = """
@@ -275,7 +305,8 @@ SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D', t.tgenabled::t
          || ARRAY[t.tgoldtable::text, t.tgnewtable::text]
          || ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
                   WHERE a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr::int2[])
-                  ORDER BY a.attname)
+                  ORDER BY a.attname),
+       c.oid::regclass::text
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -290,9 +321,19 @@ _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS
 
 def _installed_trigger(row: Any) -> InstalledTrigger:
     """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
-    oid, schema, table, pgid, enabled, tgenabled, hash, source, function_schema, shape = row
+    oid, schema, table, pgid, enabled, tgenabled, hash, source, function_schema, shape, rel = row
     return InstalledTrigger(
-        oid, schema, table, pgid, enabled, hash, source, function_schema, tuple(shape), tgenabled
+        oid,
+        schema,
+        table,
+        pgid,
+        enabled,
+        hash,
+        source,
+        function_schema,
+        tuple(shape),
+        tgenabled,
+        rel,
     )
 
 
@@ -338,7 +379,7 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
     if not uris:
         for row in rows:
             if (row.table_oid, row.pgid) not in claimed:
-                uri = f"{row.schema}.{row.table}:{row.pgid}"
+                uri = f"{row.regclass}:{row.pgid}"  # the table as 4.x printed it
                 result.append(TriggerStatus(uri, Status.PRUNE, row.enabled, installed=row))
     return result
 
@@ -409,7 +450,7 @@ def _expected_shape(model: type[models.Model], trigger: Trigger) -> tuple[Any, .
         str(tgtype),
         str(int(trigger.timing is not None)),
         str(int(trigger.timing == Deferred)),
-        referencing.old if referencing else None,
-        referencing.new if referencing else None,
+        referencing.old_table if referencing else None,
+        referencing.new_table if referencing else None,
         *sorted(set(columns)),
     )
