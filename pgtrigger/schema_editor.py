@@ -9,8 +9,8 @@ Like the autodetector integration, the mixin is composed into the schema editor 
 PostgreSQL backends already use (:func:`install_schema_editor`), so a schema editor customized
 by another app or backend keeps its behaviour. ``create_model`` installs the triggers of the
 table it creates (``migrate --run-syncdb``, unapplying a ``DeleteModel``), as 4.x does.
-``PGTRIGGER_SCHEMA_EDITOR = False`` turns both off; deferred installs (see ``pgtrigger.migrations.DeferredInstall``) always
-run verbatim.
+``PGTRIGGER_SCHEMA_EDITOR = False`` turns both off; deferred installs (see
+``pgtrigger.migrations.DeferredInstall``) always run verbatim.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class TriggerSchemaEditorMixin:
     column that ``pgtrigger`` triggers depend on."""
 
     connection: Any
+    deferred_sql: list[Any]
 
     def execute(self, sql: Any, params: Any = ()) -> Any:
         if isinstance(sql, DeferredInstall):

@@ -145,7 +145,7 @@ def outputs(tmp_path_factory):
 
 def test_func_columns_render_bare_as_in_417(outputs):
     ours, theirs = outputs
-    assert ours["func"] == theirs["func"] == 'NEW."Label" := \'Label\'; RETURN NEW;'
+    assert ours["func"] == theirs["func"] == "NEW.\"Label\" := 'Label'; RETURN NEW;"
     assert ours["label"] == theirs["label"] == "Label"
 
 

@@ -161,9 +161,7 @@ def test_commands_say_what_they_did_in_4x_wording(capsys):
 def test_prune_and_full_install_name_the_pruned_trigger(capsys):
     stray = make_stray()
     pgid = stray.split(":")[1]
-    pruned = (
-        f"pgtrigger: Pruning trigger {pgid} for table tests_testmodel on default database."
-    )
+    pruned = f"pgtrigger: Pruning trigger {pgid} for table tests_testmodel on default database."
     assert said(capsys, "prune") == pruned + "\n"
     assert said(capsys, "prune") == ""
     make_stray()

@@ -40,7 +40,11 @@ def test_reading_a_missing_transition_table_is_e009(operation, table):
 
 @pytest.mark.parametrize(
     ("operation", "table"),
-    [(pgtrigger.Insert, "new_values"), (pgtrigger.Delete, "old_values"), (pgtrigger.Update, "old_values")],
+    [
+        (pgtrigger.Insert, "new_values"),
+        (pgtrigger.Delete, "old_values"),
+        (pgtrigger.Update, "old_values"),
+    ],
 )
 def test_reading_the_operations_tables_passes(operation, table):
     trigger = composer(operation, f"PERFORM count(*) FROM {table}; RETURN NULL;")
