@@ -64,48 +64,73 @@ def statement(**kwargs):
     )
 
 
-# {columns.x} is the bare column name: quoted by the template, compared as text.
-columns = pgtrigger.Trigger(
-    name="columns",
-    when=pgtrigger.Before,
-    operation=pgtrigger.Insert,
-    func=pgtrigger.Func('NEW."{columns.label}" := \\'{columns.label}\\'; RETURN NEW;'),
-)
-out["func"] = columns.render_func(Item)
-columns.register(Item)
-columns.install(Item)
-Item.objects.create(label="x")
-out["label"] = Item.objects.get().label
-Item.objects.get().delete()
-columns.uninstall(Item)
+def section(function):
+    # One item's code: a failure is recorded under its name, the next items still run.
+    try:
+        function()
+    except Exception as exc:
+        out.setdefault(function.__name__, f"{type(exc).__name__}: {exc}")
 
-# A body written for 4.x reads a transition table by its unquoted, mixed-case name.
-old_rows = statement(
-    name="old_rows",
-    referencing=pgtrigger.Referencing(old="OldRows"),
-    func="INSERT INTO app_log (n) SELECT count(*) FROM OldRows; RETURN NULL;",
-)
-old_rows.register(Item)
-old_rows.install(Item)
-Item.objects.bulk_create([Item(label="a"), Item(label="b")])
-Item.objects.all().delete()
-out["old_rows"] = list(Log.objects.values_list("n", flat=True))
-Log.objects.all().delete()
-old_rows.uninstall(Item)
 
-f = pgtrigger.F("old__label")
-out["F"] = [f.resolved_name, f.row_alias, f.col_name]
-
-with connection.cursor() as cursor:
-    cursor.execute(
-        "CREATE OR REPLACE FUNCTION pgtrigger_stale_abcde() RETURNS trigger "
-        "LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'; "
-        "CREATE OR REPLACE TRIGGER pgtrigger_stale_abcde AFTER INSERT ON app_item "
-        "FOR EACH ROW EXECUTE FUNCTION pgtrigger_stale_abcde()"
+def columns_section():
+    # {columns.x} is the bare column name: quoted by the template, compared as text.
+    columns = pgtrigger.Trigger(
+        name="columns",
+        when=pgtrigger.Before,
+        operation=pgtrigger.Insert,
+        func=pgtrigger.Func('NEW."{columns.label}" := \\'{columns.label}\\'; RETURN NEW;'),
     )
-table, pgid, enabled, database = pgtrigger.prunable()[0]
-out["prunable"] = [table, pgid, enabled, database]
-pgtrigger.prune()
+    out["func"] = columns.render_func(Item)
+    columns.register(Item)
+    try:
+        columns.install(Item)
+        Item.objects.create(label="x")
+        out["label"] = Item.objects.get().label
+    finally:
+        Item.objects.all().delete()
+        columns.uninstall(Item)
+
+
+def old_rows_section():
+    # A body written for 4.x reads a transition table by its unquoted, mixed-case name.
+    old_rows = statement(
+        name="old_rows",
+        referencing=pgtrigger.Referencing(old="OldRows"),
+        func="INSERT INTO app_log (n) SELECT count(*) FROM OldRows; RETURN NULL;",
+    )
+    old_rows.register(Item)
+    try:
+        old_rows.install(Item)
+        Item.objects.bulk_create([Item(label="a"), Item(label="b")])
+        Item.objects.all().delete()
+        out["old_rows"] = list(Log.objects.values_list("n", flat=True))
+    finally:
+        Log.objects.all().delete()
+        old_rows.uninstall(Item)
+
+
+def f_section():
+    f = pgtrigger.F("old__label")
+    out["F"] = [f.resolved_name, f.row_alias, f.col_name]
+
+
+def prunable_section():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION pgtrigger_stale_abcde() RETURNS trigger "
+            "LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'; "
+            "CREATE OR REPLACE TRIGGER pgtrigger_stale_abcde AFTER INSERT ON app_item "
+            "FOR EACH ROW EXECUTE FUNCTION pgtrigger_stale_abcde()"
+        )
+    try:
+        table, pgid, enabled, database = pgtrigger.prunable()[0]
+        out["prunable"] = [table, pgid, enabled, database]
+    finally:
+        pgtrigger.prune()
+
+
+for function in (columns_section, old_rows_section, f_section, prunable_section):
+    section(function)
 
 out["update_of"] = error(lambda: pgtrigger.UpdateOf())
 out["composer_referencing"] = error(
@@ -145,24 +170,28 @@ def outputs(tmp_path_factory):
 
 def test_func_columns_render_bare_as_in_417(outputs):
     ours, theirs = outputs
-    assert ours["func"] == theirs["func"] == "NEW.\"Label\" := 'Label'; RETURN NEW;"
-    assert ours["label"] == theirs["label"] == "Label"
+    assert (
+        ours.get("func", ours)
+        == theirs.get("func", theirs)
+        == "NEW.\"Label\" := 'Label'; RETURN NEW;"
+    )
+    assert ours.get("label", ours) == theirs.get("label", theirs) == "Label"
 
 
 def test_transition_table_names_as_in_417(outputs):
     ours, theirs = outputs
-    assert ours["old_rows"] == theirs["old_rows"] == [2]
+    assert ours.get("old_rows", ours) == theirs.get("old_rows", theirs) == [2]
 
 
 def test_f_attributes_as_in_417(outputs):
     ours, theirs = outputs
-    assert ours["F"] == theirs["F"] == ['OLD."label"', "OLD", "label"]
+    assert ours.get("F", ours) == theirs.get("F", theirs) == ['OLD."label"', "OLD", "label"]
 
 
 def test_prunable_returns_417_tuples(outputs):
     ours, theirs = outputs
-    assert ours["prunable"] == theirs["prunable"]
-    assert theirs["prunable"] == ["app_item", "pgtrigger_stale_abcde", True, "default"]
+    assert ours.get("prunable", ours) == theirs.get("prunable", theirs)
+    assert theirs.get("prunable", theirs) == ["app_item", "pgtrigger_stale_abcde", True, "default"]
 
 
 @pytest.mark.parametrize(
@@ -178,7 +207,7 @@ def test_prunable_returns_417_tuples(outputs):
 )
 def test_declaration_errors_are_417s_classes(outputs, case):
     ours, theirs = outputs
-    assert theirs[case] is not None, f"4.17 raised nothing for {case}"
-    assert ours[case] is not None, f"no error for {case}, 4.17 raises {theirs[case][0]}"
+    assert theirs.get(case) is not None, f"4.17 raised nothing for {case}"
+    assert ours.get(case) is not None, f"no error for {case}, 4.17 raises {theirs.get(case)[0]}"
     # The same class, or one that is also 4.17's class (``except`` clauses keep working).
-    assert set(theirs[case]) <= set(ours[case]), (case, ours[case], theirs[case])
+    assert set(theirs.get(case)) <= set(ours.get(case)), (case, ours.get(case), theirs.get(case))
