@@ -172,6 +172,14 @@ models.ForeignObject.register_lookup(_RelatedIsDistinctFrom)
 models.ForeignObject.register_lookup(_RelatedIsNotDistinctFrom)
 
 
+class NotAColumn(FieldDoesNotExist, ValueError):
+    """A condition names a field without a column of its own (many-to-many, reverse relation).
+
+    A ``ValueError`` as 4.x raises for a many-to-many field, and a ``FieldDoesNotExist`` as
+    for an unknown field.
+    """
+
+
 def _split_row(name: str) -> tuple[str, str]:
     """Split ``old__rest`` into ``("OLD", "rest")``."""
     prefix, _, rest = name.partition("__")
@@ -195,7 +203,7 @@ def _split_ref(model: type[models.Model], name: str) -> tuple[str, Field, list[s
         if field is None:
             raise
     if not getattr(field, "concrete", False) or field.many_to_many:
-        raise FieldDoesNotExist(f'"{field_name}" is not a column of {opts.label}')
+        raise NotAColumn(f'"{field_name}" is not a column of {opts.label}')
     return row, field, lookups
 
 
@@ -347,6 +355,14 @@ class F(models.F):
                 "new__<field>, for example pgtrigger.F('old__price')."
             )
         super().__init__(name)
+        # 4.x's attributes, read by code written for it.
+        self.row_alias = "OLD" if name.startswith("old__") else "NEW"
+        self.col_name = name[len("old__") :]
+
+    @property
+    def resolved_name(self) -> str:
+        """``OLD."col"`` / ``NEW."col"``: the rest of the name quoted, as 4.x spells it."""
+        return f"{self.row_alias}.{sql.quote_ident(self.col_name)}"
 
 
 def _flatten(node: models.Q) -> Iterable[Any]:
@@ -419,8 +435,15 @@ class _Changes(Condition):
             raise ValueError(
                 f"{type(self).__name__} has no fields to compare on {model._meta.label}"
             )
-        connector = f" {self.connector} "
         old, new = _alias("OLD"), _alias("NEW")
+        if self.connector == "OR" and set(fields) == set(
+            options.concrete_options(model).local_concrete_fields
+        ):
+            # As in 4.x, "any" over every field compares whole rows: AnyChange() is true when
+            # some column changed, AnyDontChange() when NO column changed (4.x's documented
+            # redundant-update recipe, Protect(condition=AnyDontChange())).
+            return f"{old}.* {self.operator} {new}.*"
+        connector = f" {self.connector} "
         return connector.join(
             f"{old}.{sql.quote_ident(options.column(f))} {self.operator} "
             f"{new}.{sql.quote_ident(options.column(f))}"
@@ -440,7 +463,11 @@ class _Changes(Condition):
 
 
 class AnyChange(_Changes):
-    """True when any of the fields (default: all) changed."""
+    """True when any of the fields (default: all) changed.
+
+    Over every field of the model (no fields, or all of them) it compares whole rows,
+    ``OLD.* IS DISTINCT FROM NEW.*``, as 4.x does.
+    """
 
 
 class AllChange(_Changes):
@@ -450,7 +477,13 @@ class AllChange(_Changes):
 
 
 class AnyDontChange(_Changes):
-    """True when any of the fields (default: all) kept its value."""
+    """True when any of the listed fields kept its value.
+
+    Over every field of the model (no fields, the default, or all of them) it is true when no
+    column changed, ``OLD.* IS NOT DISTINCT FROM NEW.*``, as in 4.x: there, "any" over all the
+    fields compares whole rows, so ``Protect(operation=Update, condition=AnyDontChange())``
+    refuses redundant updates.
+    """
 
     operator = "IS NOT DISTINCT FROM"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pgtrigger import options, sql
+from pgtrigger import options
 
 if TYPE_CHECKING:
     from django.db import models
@@ -22,18 +22,22 @@ class _Fields:
 
 
 class _Columns(_Fields):
-    """``{columns.name}``: the quoted column of the field called ``name``."""
+    """``{columns.name}``: the bare column name of the field called ``name``, as in 4.x.
+
+    Bare, not quoted: 4.x templates write ``NEW."{columns.name}"`` and compare it in string
+    literals (``'{columns.name}'``). A template quotes it itself where it is an identifier.
+    """
 
     def __getattr__(self, name: str) -> str:  # type: ignore[override]
-        return sql.quote_ident(options.column(super().__getattr__(name)))
+        return options.column(super().__getattr__(name))
 
 
 class Func:
     """A trigger function body rendered with ``str.format`` for each model it is installed on.
 
     The template sees ``meta`` (the model's ``_meta``), ``fields`` (``{fields.name}`` is the field
-    object) and ``columns`` (``{columns.name}`` is the quoted column). Double braces, ``{{`` and
-    ``}}``, stand for literal braces.
+    object) and ``columns`` (``{columns.name}`` is the column's name, unquoted as in 4.x: write
+    ``NEW."{columns.name}"``). Double braces, ``{{`` and ``}}``, stand for literal braces.
     """
 
     def __init__(self, func: str) -> None:

@@ -63,6 +63,9 @@ class InstalledTrigger:
     language: str = "plpgsql"
     security_definer: bool = False
     config: tuple[str, ...] = ()
+    # The table as PostgreSQL's regclass prints it: schema-qualified only outside the search
+    # path, quoted where needed (what 4.x printed and returned from prunable()).
+    regclass: str = ""
 
     @property
     def qualified_table(self) -> str:
@@ -290,12 +293,39 @@ def _prune_sql(triggers: Iterable[InstalledTrigger]) -> list[str]:
     return statements
 
 
-def prunable(database: str | None = None) -> list[InstalledTrigger]:
-    """Installed ``pgtrigger_*`` triggers in the search path that no registered trigger claims."""
+class PrunableTrigger(tuple[str, str, bool, str]):
+    """A trigger to prune: 4.x's ``(table, pgid, enabled, database)`` tuple.
+
+    ``table`` is the regclass text (as 4.x returned it), ``enabled`` whether it is enabled and
+    ``database`` the alias. Attributes other than the tuple's come from the catalog's record,
+    ``installed`` (an ``InstalledTrigger``): ``.pgid``, ``.schema``, ``.table`` (the bare
+    table name), ``.qualified_table``, ...
+    """
+
+    installed: InstalledTrigger
+
+    def __new__(cls, installed: InstalledTrigger, database: str) -> PrunableTrigger:
+        self = super().__new__(
+            cls, (installed.regclass, installed.pgid, installed.enabled, database)
+        )
+        self.installed = installed
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "installed":  # not set yet (unpickling, copying)
+            raise AttributeError(name)
+        return getattr(self.installed, name)
+
+
+def prunable(database: str | None = None) -> list[PrunableTrigger]:
+    """Installed ``pgtrigger_*`` triggers that no registered trigger claims, as 4.x's tuples.
+
+    Triggers of the search path's tables and of registered models' tables elsewhere.
+    """
     if not is_postgres(database):
         return []
     return [
-        s.installed
+        PrunableTrigger(s.installed, _alias(database))
         for s in status(database=database)
         if s.status == Status.PRUNE and s.installed is not None
     ]
@@ -303,7 +333,7 @@ def prunable(database: str | None = None) -> list[InstalledTrigger]:
 
 def prune(database: str | None = None) -> None:
     """Drop installed triggers that are no longer registered."""
-    execute(_prune_sql(prunable(database=database)), database)
+    execute(_prune_sql(t.installed for t in prunable(database=database)), database)
 
 
 _CATALOG_SQL = f"""
@@ -316,7 +346,7 @@ SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D', t.tgenabled::t
                   ORDER BY a.attname),
        {compiler.FINGERPRINT_SQL.replace("%", "%%")},
        t.tgqual IS NOT NULL, t.tgconstraint <> 0, l.lanname, p.prosecdef,
-       COALESCE(p.proconfig, '{{}}')
+       COALESCE(p.proconfig, '{{}}'), c.oid::regclass::text
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -334,7 +364,7 @@ _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS
 def _installed_trigger(row: Any) -> InstalledTrigger:
     """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
     oid, schema, table, pgid, enabled, tgenabled, comment, source, function_schema, shape = row[:10]
-    current_fingerprint, has_when, constraint, language, security_definer, config = row[10:]
+    (current_fingerprint, has_when, constraint, language, security_definer, config, rel) = row[10:]
     # The comment is "{hash} {fingerprint}" (``compiler.comment_sql``), or the hash alone.
     hash, _, fingerprint = (comment or "").partition(" ")
     return InstalledTrigger(
@@ -355,6 +385,7 @@ def _installed_trigger(row: Any) -> InstalledTrigger:
         language=language,
         security_definer=security_definer,
         config=tuple(config),
+        regclass=rel,
     )
 
 
@@ -401,7 +432,7 @@ def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
     if not uris:
         for row in rows:
             if (row.table_oid, row.pgid) not in claimed:
-                uri = f"{row.schema}.{row.table}:{row.pgid}"
+                uri = f"{row.regclass}:{row.pgid}"  # the table as 4.x printed it
                 result.append(TriggerStatus(uri, Status.PRUNE, row.enabled, installed=row))
     return result
 
@@ -566,7 +597,7 @@ def _expected_shape(model: type[models.Model], trigger: Trigger) -> tuple[Any, .
         str(tgtype),
         str(int(trigger.timing is not None)),
         str(int(trigger.timing == Deferred)),
-        referencing.old if referencing else None,
-        referencing.new if referencing else None,
+        referencing.old_table if referencing else None,
+        referencing.new_table if referencing else None,
         *sorted(set(columns)),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pgtrigger import options, sql
@@ -156,6 +157,8 @@ class UpdateOf(Operation):
     """An update of specific fields (or columns): ``UPDATE OF "col1", "col2"``."""
 
     def __init__(self, *fields: str) -> None:
+        if not fields:  # as 4.x: an UPDATE OF without columns is not SQL
+            raise ValueError("UpdateOf() needs at least one field: UpdateOf('field')")
         self.fields = tuple(fields)
         self.name = "UPDATE OF " + ", ".join(self.fields)
 
@@ -190,6 +193,11 @@ Delete = Operation("DELETE")
 Truncate = Operation("TRUNCATE")
 
 
+# An identifier PostgreSQL reads unquoted, and the case folding it applies to one (ASCII only).
+_PLAIN_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 class Referencing:
     """Transition tables for statement-level triggers: ``REFERENCING OLD TABLE AS old ...``."""
 
@@ -199,12 +207,32 @@ class Referencing:
         self.old = old
         self.new = new
 
+    @staticmethod
+    def table_name(name: str) -> str:
+        """The name PostgreSQL gives a transition table declared as ``name``.
+
+        4.x wrote the names unquoted, so PostgreSQL folded them to lower case, and function
+        bodies written for 4.x read ``OldRows`` unquoted (``oldrows``): a plain identifier is
+        folded the same way here. Any other name (spaces, quotes) keeps its spelling.
+        """
+        return name.translate(_ASCII_LOWER) if _PLAIN_IDENTIFIER.fullmatch(name) else name
+
+    @property
+    def old_table(self) -> str | None:
+        """``old``'s transition table as PostgreSQL names it (see ``table_name``)."""
+        return self.table_name(self.old) if self.old else None
+
+    @property
+    def new_table(self) -> str | None:
+        """``new``'s transition table as PostgreSQL names it (see ``table_name``)."""
+        return self.table_name(self.new) if self.new else None
+
     def __str__(self) -> str:
         parts = ["REFERENCING"]
-        if self.old:
-            parts.append(f"OLD TABLE AS {sql.quote_ident(self.old)}")
-        if self.new:
-            parts.append(f"NEW TABLE AS {sql.quote_ident(self.new)}")
+        if self.old_table:
+            parts.append(f"OLD TABLE AS {sql.quote_ident(self.old_table)}")
+        if self.new_table:
+            parts.append(f"NEW TABLE AS {sql.quote_ident(self.new_table)}")
         return " ".join(parts)
 
     def __repr__(self) -> str:

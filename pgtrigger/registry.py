@@ -63,10 +63,33 @@ def add(model: type[models.Model], trigger: Trigger) -> None:
     if not in_global_apps(model):
         return
     global version
+    _refuse_taken_name(model, trigger)
     entries = _registry.setdefault(trigger.get_uri(model), [])
     if not any(m is model and t is trigger for m, t in entries):
         entries.append((model, trigger))
         version += 1
+
+
+def _refuse_taken_name(model: type[models.Model], trigger: Trigger) -> None:
+    """Raise ``KeyError``, as 4.x does, when another trigger of the same table (the model's,
+    or a proxy's of the same table) is registered under ``trigger.name``.
+
+    A model class redefined under the same label (a reloaded module) replaces the old class,
+    so its triggers are no conflict here.
+    """
+    table = model._meta.db_table
+    for entries in _registry.values():
+        for other_model, other in entries:
+            if (
+                other is not trigger
+                and other.name == trigger.name
+                and other_model._meta.db_table == table
+                and (other_model is model or other_model._meta.label != model._meta.label)
+            ):
+                raise KeyError(
+                    f'Trigger name "{trigger.name}" already used for model '
+                    f'"{other_model._meta.label}" table "{table}".'
+                )
 
 
 def remove(model: type[models.Model], trigger: Trigger) -> None:

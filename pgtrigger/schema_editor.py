@@ -7,10 +7,10 @@ after it, in the same transaction. Functions are left in place.
 
 Like the autodetector integration, the mixin is composed into the schema editor class that the
 PostgreSQL backends already use (:func:`install_schema_editor`), so a schema editor customized
-by another app or backend keeps its behaviour. ``create_model`` installs the triggers of a model
-whose table it creates outside migrations (``migrate --run-syncdb``). ``PGTRIGGER_SCHEMA_EDITOR =
-False`` turns both off; deferred installs (see ``pgtrigger.migrations.DeferredInstall``) always
-run verbatim.
+by another app or backend keeps its behaviour. ``create_model`` installs the triggers of the
+table it creates (``migrate --run-syncdb``, unapplying a ``DeleteModel``), as 4.x does.
+``PGTRIGGER_SCHEMA_EDITOR = False`` turns both off; deferred installs (see
+``pgtrigger.migrations.DeferredInstall``) always run verbatim.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class TriggerSchemaEditorMixin:
     column that ``pgtrigger`` triggers depend on."""
 
     connection: Any
+    deferred_sql: list[Any]
 
     def execute(self, sql: Any, params: Any = ()) -> Any:
         if isinstance(sql, DeferredInstall):
@@ -58,14 +59,21 @@ class TriggerSchemaEditorMixin:
         return super().execute(sql, params)  # type: ignore[misc]
 
     def create_model(self, model: Any) -> None:
-        """Create the table, then install the triggers registered on it (and on its proxies).
+        """Create the table, then install its triggers, as 4.x does.
 
-        Only for models of the project's app registry: ``migrate --run-syncdb`` creates the
-        tables of apps without migrations that way. Migrations create historical models, whose
-        triggers their own ``AddTrigger`` operations install.
+        - A model of the project's app registry (``migrate --run-syncdb`` creates the tables
+          of apps without migrations): the triggers registered on it and on its proxies.
+        - Any other model (a historical model of migration state, a private ``Apps()``): the
+          triggers it carries in ``Meta.triggers``. A migration's ``CreateModel`` runs before
+          its ``AddTrigger`` operations put triggers in the state, so these are triggers
+          removed with the table: unapplying a ``DeleteModel`` recreates the table with them.
+          They are installed with the migration's deferred SQL, as ``AddTrigger`` does.
         """
         super().create_model(model)  # type: ignore[misc]
-        if not pgtrigger_settings.schema_editor() or not registry.in_global_apps(model):
+        if not pgtrigger_settings.schema_editor():
+            return
+        if not registry.in_global_apps(model):
+            self._pgtrigger_install_carried(model)
             return
         selected = [
             (m, t) for m, t in registry.registered() if options.concrete_options(m).model is model
@@ -75,6 +83,16 @@ class TriggerSchemaEditorMixin:
         for m, t in selected:
             for statement in t.compile(m).sql.install_sql(version):
                 self.execute(statement, params=None)
+
+    def _pgtrigger_install_carried(self, model: Any) -> None:
+        version = int(getattr(self.connection, "pg_version", 140000))
+        for trigger in getattr(model._meta, "triggers", None) or []:
+            trigger_sql = (
+                trigger.sql
+                if isinstance(trigger, compiler.Trigger)
+                else trigger.compile(model).sql  # a declaration (3.x-style files, Apps())
+            )
+            self.deferred_sql.append(DeferredInstall(trigger_sql, model._meta.db_table, version))
 
     def _alter_field(
         self,

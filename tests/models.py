@@ -105,7 +105,7 @@ class GroupMembership(User.groups.through):
         condition=pgtrigger.AnyChange("name"),
         func=pgtrigger.Func(
             "INSERT INTO tests_logentry (level, old_field, new_field) "
-            "VALUES ('ROW', OLD.{columns.name}, NEW.{columns.name}); RETURN NULL;"
+            """VALUES ('ROW', OLD."{columns.name}", NEW."{columns.name}"); RETURN NULL;"""
         ),
     )
 )

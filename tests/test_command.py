@@ -61,10 +61,10 @@ def test_prune_lists_and_drops_unregistered_triggers(capsys):
     stray.install(models.TestModel)
     pgid = stray.get_pgid(models.TestModel)
     rows = ls(capsys)
-    assert rows[f"public.tests_testmodel:{pgid}"] == ["PRUNE", "ENABLED"]
+    assert rows[f"tests_testmodel:{pgid}"] == ["PRUNE", "ENABLED"]
     assert [t.pgid for t in pgtrigger.prunable()] == [pgid]
     call_command("pgtrigger", "prune")
-    assert f"public.tests_testmodel:{pgid}" not in ls(capsys)
+    assert f"tests_testmodel:{pgid}" not in ls(capsys)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = %s", [pgid])
         assert cursor.fetchone() == (0,)

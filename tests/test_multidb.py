@@ -138,9 +138,9 @@ def test_prune_on_one_database(project):
     assert project.ls("-d", "other") == {
         "app.Item:protect_delete": "UNALLOWED",
         "reports.Report:protect_delete": "INSTALLED",
-        "public.reports_report:pgtrigger_stray_00000": "PRUNE",
+        "reports_report:pgtrigger_stray_00000": "PRUNE",
     }
-    assert project.ls()["public.app_item:pgtrigger_stray_00000"] == "PRUNE"
+    assert project.ls()["app_item:pgtrigger_stray_00000"] == "PRUNE"
 
     project.run("pgtrigger", "prune", "-d", "other")
     assert project.ls("-d", "other") == {
@@ -154,7 +154,7 @@ def test_prune_on_one_database(project):
     assert project.ls() == {
         "app.Item:protect_delete": "INSTALLED",
         "reports.Report:protect_delete": "UNALLOWED",
-        "public.app_item:pgtrigger_stray_00000": "PRUNE",
+        "app_item:pgtrigger_stray_00000": "PRUNE",
     }
     assert "pgtrigger_stray_00000" in project.functions()
     with pytest.raises(psycopg.errors.RaiseException, match="stray"):

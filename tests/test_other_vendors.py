@@ -81,11 +81,17 @@ def test_installation_functions_skip_sqlite(project):
 
 
 @pytest.mark.parametrize("subcommand", ["install", "uninstall", "enable", "disable", "prune"])
-def test_command_refuses_sqlite_alias(project, subcommand):
+def test_command_warns_and_exits_0_on_sqlite_alias(project, subcommand):
+    # As 4.x, nothing is done and the exit status is 0 (deploy scripts loop over every
+    # alias); a warning replaces 4.x's lines about triggers it did not touch.
+    before = project.triggers()
     result = project.run("pgtrigger", subcommand, "-d", "sqlite", check=False)
-    assert result.returncode == 1
-    assert 'CommandError: Database "sqlite" is sqlite, not PostgreSQL' in result.stderr
-    assert "Pass -d with a PostgreSQL alias" in result.stderr
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert f'database "sqlite" is sqlite, not PostgreSQL: nothing to {subcommand}' in (
+        result.stderr
+    )
+    assert project.triggers() == before
 
 
 def test_command_ls_on_sqlite_and_unknown_alias(project):

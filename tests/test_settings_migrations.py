@@ -123,7 +123,7 @@ def test_prune_on_install(tmp_path, projects, prune):
     project.makemigrations("app")
     project.migrate("app", "0001")
     project.sql(STALE)
-    assert project.ls()["public.app_item:pgtrigger_stale_00000"] == "PRUNE"
+    assert project.ls()["app_item:pgtrigger_stale_00000"] == "PRUNE"
     project.migrate()  # post_migrate installs, pruning or not
     assert ("pgtrigger_stale_00000" in project.triggers()) is not prune
     assert ("pgtrigger_stale_00000" in project.functions()) is not prune

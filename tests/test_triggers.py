@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def log_row(level="ROW"):
     return pgtrigger.Func(
         "INSERT INTO tests_logentry (level, old_field, new_field) "
-        f"VALUES ('{level}', NULL, NEW.{{columns.char_field}}); RETURN NULL;"
+        f"""VALUES ('{level}', NULL, NEW."{{columns.char_field}}"); RETURN NULL;"""
     )
 
 
@@ -163,7 +163,7 @@ def test_func_template_variables(install):
             when=pgtrigger.Before,
             operation=pgtrigger.Insert,
             func=pgtrigger.Func(
-                "NEW.{columns.text_field} := '{meta.db_table}:{fields.char_field.name}'; "
+                "NEW.\"{columns.text_field}\" := '{meta.db_table}:{fields.char_field.name}'; "
                 "RETURN NEW;"
             ),
         ),

@@ -46,10 +46,11 @@ def demo() -> list[str]:
     ]
 
     def pgtrigger_command(*args: str) -> tuple[list[str], str]:
-        """``manage.py pgtrigger *args``: its lines and its error."""
+        """``manage.py pgtrigger *args``: its lines (stdout, and stderr
+        for what install did) and its error."""
         out = io.StringIO()
         try:
-            call_command("pgtrigger", *args, stdout=out)
+            call_command("pgtrigger", *args, stdout=out, stderr=out)
         except CommandError as exc:
             return out.getvalue().splitlines(), str(exc)
         return out.getvalue().splitlines(), ""

@@ -97,8 +97,8 @@ class TrackChanges(Trigger):
             selected.append(context_sql.assign_sql(actor))
         targets = ", ".join(_columns.column(events, name) for name in names)
         referencing = self.get_referencing(model)
-        assert referencing is not None and referencing.old and referencing.new
-        old, new = sql.quote_ident(referencing.old), sql.quote_ident(referencing.new)
+        assert referencing is not None and referencing.old_table and referencing.new_table
+        old, new = sql.quote_ident(referencing.old_table), sql.quote_ident(referencing.new_table)
 
         def insert(refs: _schemas.Refs) -> str:
             # The transition tables are visible to EXECUTE as well as to static SQL.

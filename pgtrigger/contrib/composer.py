@@ -58,6 +58,13 @@ class Composer(Trigger):
     statement_conditions = True  # field conditions are valid at statement level (see above)
 
     def __init__(self, *, func: Any = None, **kwargs: Any) -> None:
+        if kwargs.get("referencing") is not None:
+            # As 4.x: the transition tables are the operation's, under fixed names.
+            raise ValueError(
+                f'Composer "{kwargs.get("name")}": Composer triggers do not support referencing '
+                "declarations; at statement level they declare old_values / new_values for "
+                "their operation. Use pgtrigger.Trigger for other transition tables."
+            )
         self.funcs = func if isinstance(func, dict) else None
         level = kwargs.get("level") or self.level
         chosen = self.funcs.get(level) if self.funcs else func
@@ -151,6 +158,27 @@ class Composer(Trigger):
                     "new_values, which PostgreSQL allows only on a trigger with a single "
                     "Insert, Update or Delete event.",
                     hint="Declare one Composer per operation.",
+                    obj=model,
+                    id="pgtrigger.E009",
+                )
+            )
+        declared = self.referencing
+        missing = [
+            f"{row}_values"
+            for row, pattern in _TABLE_NAMES.items()
+            if declared is not None
+            and self.auto_referencing
+            and getattr(declared, row) is None
+            and pattern.search(function)
+        ]
+        if missing:
+            operation = " | ".join(op.name for op in self.operation.operations)  # type: ignore[union-attr]
+            errors.append(
+                checks.Error(
+                    f"{label}: the function reads the transition table {missing[0]}, which a "
+                    f"statement-level {operation} trigger does not have (Insert has only "
+                    "new_values, Delete only old_values): every statement would fail.",
+                    hint="Read only the transition tables of the operation, or change it.",
                     obj=model,
                     id="pgtrigger.E009",
                 )

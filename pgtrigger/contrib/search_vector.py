@@ -50,6 +50,14 @@ class UpdateSearchVector(Trigger):
         self.config_name = config_name or config or "pg_catalog.english"
         super().__init__(name=name, **kwargs)
 
+    def ignore(self, model: type[models.Model]) -> Any:
+        """4.x's refusal, kept: 4.x's trigger could not be ignored (its function was the
+        built-in ``tsvector_update_trigger``). ``pgtrigger.ignore(uri)`` ignores this one."""
+        raise RuntimeError(
+            f"Cannot ignore {type(self).__name__} triggers with Trigger.ignore(): use "
+            f'pgtrigger.ignore("{self.get_uri(model)}")'
+        )
+
     def get_func(self, model: type[models.Model]) -> str:
         document = " || ' ' || ".join(
             f"COALESCE(NEW.{_columns.column(model, name)}::text, '')"

@@ -109,7 +109,7 @@ class ContextStamp(models.Model):
                 when=pgtrigger.Before,
                 operation=pgtrigger.Insert | pgtrigger.Update,
                 func=pgtrigger.Func(
-                    f"NEW.{{columns.actor}} := {pgtrigger.context_value('actor')}::integer;"
+                    f"""NEW."{{columns.actor}}" := {pgtrigger.context_value("actor")}::integer;"""
                     " RETURN NEW;"
                 ),
             ),

@@ -2,7 +2,8 @@
 
 ``ls --check`` is a drift gate for CI, ``ls --format json`` its machine-readable listing, ``sql``
 prints what ``install`` sends. The commands that change the database say what they did, one
-line per trigger in 4.x's wording (``-v 0`` silences them).
+line per trigger in 4.x's wording, on standard error as 4.x's logger printed them (``-v 0``
+silences them).
 """
 
 from __future__ import annotations
@@ -181,12 +182,15 @@ class Command(BaseCommand):
         if database not in connections:
             raise CommandError(f'No database alias "{database}" in settings.DATABASES.')
         if subcommand != "ls" and not installation.is_postgres(database):
-            # The functions skip other vendors silently (as in 4.x); asked by name, say so.
+            # 4.x did nothing there and exited 0 (deploy scripts loop over every alias): the
+            # same, with a warning instead of its lines about triggers it did not touch.
             vendor = connections[database].vendor
-            raise CommandError(
-                f'Database "{database}" is {vendor}, not PostgreSQL: pgtrigger has no triggers '
-                "to manage there. Pass -d with a PostgreSQL alias."
+            self.stderr.write(
+                f'pgtrigger: database "{database}" is {vendor}, not PostgreSQL: nothing to '
+                f"{subcommand} there.",
+                style_func=self.style.WARNING,
             )
+            return
         context = (
             runtime.schema(*schemas, databases=[database]) if schemas else contextlib.nullcontext()
         )
@@ -228,20 +232,24 @@ class Command(BaseCommand):
         prunes = subcommand == "prune" or (
             subcommand == "install" and not uris and pgtrigger_settings.prune_on_install()
         )
+        # On standard error, unstyled, as 4.x's "pgtrigger" logger printed them: standard
+        # output stays for what scripts parse (ls, sql).
         for row in before:
             if row.status == Status.PRUNE and prunes and row.installed is not None:
-                self.stdout.write(
+                self.stderr.write(
                     f"pgtrigger: Pruning trigger {row.installed.pgid} for table "
-                    f"{row.installed.schema}.{row.installed.table} on {database} database."
+                    f"{row.installed.regclass} on {database} database.",
+                    style_func=_plain,
                 )
         for row in before:
             if row.model is None or row.trigger is None or subcommand == "prune":
                 continue
             verb = _verb(subcommand, row)
             if verb:
-                self.stdout.write(
+                self.stderr.write(
                     f"pgtrigger: {verb} {row.trigger.name} trigger for "
-                    f"{row.trigger.get_table(row.model)} table on {database} database."
+                    f"{row.trigger.get_table(row.model)} table on {database} database.",
+                    style_func=_plain,
                 )
 
     def _sql(self, uris: tuple[str, ...], database: str) -> None:
@@ -308,6 +316,10 @@ class Command(BaseCommand):
                 f"{paint(status, status_colour, status_width)} "
                 f"{paint(label, enabled_colour, enabled_width)} {uri}"
             )
+
+
+def _plain(text: str) -> str:
+    return text
 
 
 def _verb(subcommand: str, row: TriggerStatus) -> str | None:

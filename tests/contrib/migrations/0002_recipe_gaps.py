@@ -173,11 +173,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_all",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."amount" IS DISTINCT FROM NEW."amount") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_all_335c8"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_all_335c8"()',
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_read_only_all_335c8\"') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_all_335c8\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_all\"; read-only fields: id, name, amount' USING ERRCODE = 'PGT02', DETAIL = 'trigger: contrib_tests.FrozenAll:read_only_all';\nEND;\n",
-                    hash="add1e2d324aca2c9547f5630f20d67556c02d384",
+                    hash="d921c4b6403ebd751cb3c0917d4304fbecc93815",
                     pgid="pgtrigger_read_only_all_335c8",
                     table="contrib_tests_frozenall",
                 ),

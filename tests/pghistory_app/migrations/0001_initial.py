@@ -97,11 +97,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="update_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."title" IS DISTINCT FROM NEW."title" OR OLD."status" IS DISTINCT FROM NEW."status" OR OLD."author_id" IS DISTINCT FROM NEW."author_id") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_update_update_196a5"\') = 0)) EXECUTE FUNCTION "pgtrigger_update_update_196a5"()',
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_update_update_196a5\"') = 0)) EXECUTE FUNCTION \"pgtrigger_update_update_196a5\"()",
                     constraint=False,
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n',
-                    hash="daca8cd7a268275374af1d0d1b6dc15207694041",
+                    hash="11740ebaf2f9ca527e91b74ab2d6e5d2fc282841",
                     pgid="pgtrigger_update_update_196a5",
                     table="pghistory_app_book",
                 ),
