@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, router, transaction
+from django.db.models import deletion
 from django.db.models.deletion import Collector
 
 from pgtrigger import options, registry, runtime
-from pgtrigger.contrib.soft_delete import SoftDelete, _cascading
+from pgtrigger.contrib._soft_delete_graph import cascading
+from pgtrigger.contrib.soft_delete import SoftDelete
 
 
 def _reached(collector: Collector) -> set[type[models.Model]]:
@@ -26,9 +28,9 @@ def _reached(collector: Collector) -> set[type[models.Model]]:
     pending = list(found)
     while pending:
         model = pending.pop()
-        for rel in model._meta.related_objects:
+        for rel in deletion.get_candidate_relations_to_delete(model._meta):
             on_delete = getattr(rel.field.remote_field, "on_delete", None)
-            if on_delete is models.CASCADE or not _cascading(rel.field):
+            if on_delete is models.CASCADE or not cascading(rel.field):
                 continue  # CASCADE is the collector's, already in ``found``
             child = options.concrete_options(rel.field.model).model
             if child not in found:
