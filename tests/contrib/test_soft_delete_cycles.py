@@ -19,10 +19,10 @@ def test_a_cycle_of_cascades_is_a_check_error_naming_it():
     [error] = check_trigger(m.CycB, cascading_b())
     assert error.id == "pgtrigger.E108"
     assert error.obj is m.CycB
-    assert (
+    assert error.msg == (
         'Trigger "cascade" on contrib_tests.CycB: SoftDelete cascade=True closes a cycle of '
-        "cascades: contrib_tests.CycB (by contrib_tests.CycA.b) -> contrib_tests.CycA "
-        "(by contrib_tests.CycB.a) -> contrib_tests.CycB." == error.msg
+        "cascades: contrib_tests.CycB -> contrib_tests.CycA (contrib_tests.CycA.b) -> "
+        "contrib_tests.CycB (contrib_tests.CycB.a)."
     )
     assert "Drop cascade=True on one model of the cycle" in error.hint
     # The declared models: CycB does not cascade, so there is no cycle.
