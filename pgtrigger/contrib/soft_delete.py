@@ -159,10 +159,11 @@ class SoftDelete(Trigger):
             refusal = _raise.raise_sql(
                 sqlstate=errors.SOFT_DELETED_PARENT,
                 uri=self.get_uri(model),
-                format=(
-                    f"Cannot have an alive row of {model._meta.label} under a soft-deleted "
-                    f"{edge.parent._meta.label} ({edge.field.name} = %)"
-                ),
+                format=(  # a % of a name would be a placeholder of RAISE
+                    f"Cannot have an alive row of {model._meta.db_table} under a soft-deleted "
+                    f"row of {edge.parent._meta.db_table} ({edge.field.name} = "
+                ).replace("%", "%%")
+                + "%)",
                 args=[f"NEW.{fk}"],
                 hint=f"Restore the {edge.parent._meta.label} row first.",
             )
