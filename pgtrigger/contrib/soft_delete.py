@@ -37,8 +37,12 @@ class SoftDelete(Trigger):
     ``cascade=True`` also deletes, from the same function, the rows of other models that point
     to the deleted row with a ``ForeignKey(on_delete=CASCADE)`` and declare a ``SoftDelete``
     themselves: their own trigger soft-deletes them (and cascades further if it has
-    ``cascade=True``). Only their rows not soft-deleted yet are touched, so a row keeps the stamp
-    of its first delete. Self-referential foreign keys are not followed (see the cookbook page).
+    ``cascade=True``). A row deleted already is not flagged again (it keeps the stamp of its
+    first delete) but still cascades, to alive rows below it. Self-referential foreign keys are
+    not followed, and a cycle of cascading models is a check error (see the cookbook page).
+    The trigger of such a child also refuses (``PGT07``) an insert or update that makes a row
+    alive under a soft-deleted parent, so that once writers commit no deleted row has an alive
+    cascading descendant.
 
     ``restore_value`` is the value :meth:`SoftDeleteQuerySet.undelete` writes back; it defaults
     to ``not value`` for a boolean ``value`` and to ``None`` for ``Now()``.
