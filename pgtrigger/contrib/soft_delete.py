@@ -163,12 +163,11 @@ class SoftDelete(Trigger):
             refusal = _raise.raise_sql(
                 sqlstate=errors.SOFT_DELETED_PARENT,
                 uri=self.get_uri(model),
-                format=(  # a % of a name would be a placeholder of RAISE
+                format="",
+                message=(
                     f"Cannot have an alive row of {model._meta.db_table} under a soft-deleted "
-                    f"row of {edge.parent._meta.db_table} ({edge.field.name} = "
-                ).replace("%", "%%")
-                + "%)",
-                args=[f"NEW.{fk}"],
+                    f'row of {edge.parent._meta.db_table} (by "{edge.field.name}")'
+                ),
                 hint=f"Restore the {edge.parent._meta.label} row first.",
             )
             lines += [
