@@ -47,8 +47,11 @@ def _display(field: models.Field[Any, Any] | None, value: Any) -> Any:
 
 
 def changes(obj: models.Model) -> list[Change]:
-    """The object's changes, newest first: the ``TrackChanges`` events of each statement
-    (same time and actor), one entry per statement, with (field, old, new) per field."""
+    """The object's changes, newest first, with (field, old, new) per field.
+
+    The events of a ``TrackChanges`` trigger are grouped by time and actor: ``changed_at`` is
+    the transaction's time, so an entry is what one user changed in one transaction.
+    """
     model = type(obj)
     found: list[Change] = []
     for trigger in _triggers(model):
@@ -63,6 +66,7 @@ def changes(obj: models.Model) -> list[Change]:
         ):
             queryset = queryset.select_related(trigger.changed_by)
         order = [f"-{TIMESTAMP_FIELD}"] if stamped else []
+        start = len(found)
         for event in queryset.order_by(*order, "-pk"):
             when = getattr(event, TIMESTAMP_FIELD) if stamped else None
             who = getattr(event, trigger.changed_by) if trigger.changed_by else None
@@ -78,6 +82,8 @@ def changes(obj: models.Model) -> list[Change]:
                 last.fields.append((label, old, new))
             else:
                 found.append(Change(when, who, [(label, old, new)]))
+        for change in found[start:]:  # each change's fields in the order they were written
+            change.fields.reverse()
     found.sort(key=lambda c: c.when or datetime.datetime.min.replace(tzinfo=datetime.timezone.utc), reverse=True)
     return found
 
