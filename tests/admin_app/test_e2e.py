@@ -21,7 +21,7 @@ from tests.admin_app.models import Comment, Post
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 try:
-    import selenium  # noqa: F401
+    import selenium
 except ImportError:  # pragma: no cover - the dev extra installs it
     selenium = None
 

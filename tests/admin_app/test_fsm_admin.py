@@ -36,7 +36,10 @@ def test_the_state_field_is_read_only(admin_client, post):
     post.refresh_from_db()
     assert (post.title, post.status) == ("Renamed", Status.DRAFT)
     # The add form sets the first state.
-    assert "status" in admin_client.get("/admin/admin_tests/post/add/").context["adminform"].form.fields
+    assert (
+        "status"
+        in admin_client.get("/admin/admin_tests/post/add/").context["adminform"].form.fields
+    )
 
 
 def test_a_transition_is_applied_logged_and_recorded_with_its_actor(admin_client, admin_user, post):
@@ -53,7 +56,7 @@ def test_an_undeclared_transition_is_an_error_message(admin_client, post):
     assert response.status_code == 200
     ((level, text),) = messages_of(response)
     assert level == "error"
-    assert 'does not allow field "status" to go from \'draft\' to \'archived\'' in text
+    assert "does not allow field \"status\" to go from 'draft' to 'archived'" in text
     post.refresh_from_db()
     assert post.status == Status.DRAFT
 
@@ -63,7 +66,7 @@ def test_another_triggers_refusal_is_an_error_message(admin_client, post):
     transition(admin_client, post, "review")
     response = transition(admin_client, post, "published")
     assert response.status_code == 200
-    ((level, text),) = [m for m in messages_of(response) if m[0] == "error"]
+    ((_, text),) = [m for m in messages_of(response) if m[0] == "error"]
     assert "A post needs a body to be published" in text
     post.refresh_from_db()
     assert post.status == Status.REVIEW  # and the request's transaction is still usable
@@ -86,7 +89,9 @@ def test_transitions_need_the_change_permission(client, post, django_user_model)
     from django.contrib.auth.models import Permission
 
     user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_post", content_type__app_label="admin_tests"))
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_post", content_type__app_label="admin_tests")
+    )
     client.force_login(user)
     response = client.get(url(post))
     assert "fsm_buttons" not in response.context

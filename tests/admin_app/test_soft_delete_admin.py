@@ -79,7 +79,9 @@ def test_hard_delete_is_for_superusers_only(client, post, django_user_model):
     user = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="admin_tests"))
     client.force_login(user)
-    choices = [name for name, _ in client.get(POSTS).context["action_form"].fields["action"].choices]
+    choices = [
+        name for name, _ in client.get(POSTS).context["action_form"].fields["action"].choices
+    ]
     assert "hard_delete_selected" not in choices
     assert {"delete_selected", "undelete_selected"} <= set(choices)
     action(client, "hard_delete_selected", post)

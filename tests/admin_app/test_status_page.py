@@ -1,5 +1,6 @@
 """The trigger status page of ``pgtrigger.contrib.admin``."""
 
+import io
 import json
 
 import pytest
@@ -23,9 +24,11 @@ pytestmark = pytest.mark.django_db(databases=["default", "other"])
 
 
 def ls(database="default"):
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     call_command("pgtrigger", "ls", "--format", "json", "-d", database, stdout=out)
-    return {row["uri"]: (row["status"], LABELS[row["enabled"]]) for row in json.loads(out.getvalue())}
+    return {
+        row["uri"]: (row["status"], LABELS[row["enabled"]]) for row in json.loads(out.getvalue())
+    }
 
 
 def page_rows(response, database="default"):
@@ -60,7 +63,9 @@ def test_one_status_read_per_database(admin_client):
         response = admin_client.get(URL)
     triggers = len(page_rows(response, "other"))
     assert triggers > 20
-    assert [q["sql"] for q in page.captured_queries] == [q["sql"] for q in expected.captured_queries]
+    assert [q["sql"] for q in page.captured_queries] == [
+        q["sql"] for q in expected.captured_queries
+    ]
     assert len(page.captured_queries) <= 2  # the table lookup and the catalog read
 
 
@@ -82,7 +87,9 @@ def test_filters_by_status_app_and_database(admin_client):
     response = admin_client.get(URL, {"app": "admin_tests", "database": "other"})
     uris = {row.uri for row in response.context["rows"]}
     assert VERSIONING in uris and "admin_tests.Comment:soft_delete" in uris
-    assert {(row.app, row.database) for row in response.context["rows"]} == {("admin_tests", "other")}
+    assert {(row.app, row.database) for row in response.context["rows"]} == {
+        ("admin_tests", "other")
+    }
     response = admin_client.get(URL, {"status": "UNINSTALLED"})
     assert response.context["rows"] == []
     assert b"No trigger matches these filters." in response.content

@@ -41,9 +41,10 @@ class FSMAdminMixin(ActorAdminMixin):
         concrete = self.model._meta.concrete_model
         found: list[FSM] = []
         for model, trigger in registry.registered():
-            if isinstance(trigger, FSM) and model._meta.concrete_model is concrete:
-                if trigger not in found:
-                    found.append(trigger)
+            if not isinstance(trigger, FSM) or trigger in found:
+                continue
+            if model._meta.concrete_model is concrete:
+                found.append(trigger)
         return found
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -71,12 +71,12 @@ def changes(obj: models.Model) -> list[Change]:
             when = getattr(event, TIMESTAMP_FIELD) if stamped else None
             who = getattr(event, trigger.changed_by) if trigger.changed_by else None
             try:
-                field: Any = model._meta.get_field(event.field)  # type: ignore[attr-defined]
+                field: Any = model._meta.get_field(event.field)
             except LookupError:
                 field = None
-            label = str(field.verbose_name) if field is not None else event.field  # type: ignore[attr-defined]
-            old = _display(field, event.old_value)  # type: ignore[attr-defined]
-            new = _display(field, event.new_value)  # type: ignore[attr-defined]
+            label = str(field.verbose_name) if field is not None else event.field
+            old = _display(field, event.old_value)
+            new = _display(field, event.new_value)
             last = found[-1] if found else None
             if last is not None and when is not None and (last.when, last.who) == (when, who):
                 last.fields.append((label, old, new))
@@ -84,7 +84,10 @@ def changes(obj: models.Model) -> list[Change]:
                 found.append(Change(when, who, [(label, old, new)]))
         for change in found[start:]:  # each change's fields in the order they were written
             change.fields.reverse()
-    found.sort(key=lambda c: c.when or datetime.datetime.min.replace(tzinfo=datetime.timezone.utc), reverse=True)
+    found.sort(
+        key=lambda c: c.when or datetime.datetime.min.replace(tzinfo=datetime.timezone.utc),
+        reverse=True,
+    )
     return found
 
 
@@ -106,7 +109,8 @@ class HistoryAdminMixin(ActorAdminMixin):
 
     Each change recorded by the model's ``TrackChanges`` triggers: when, who
     (``changed_by``) and each field's old and new value; and the version (and last editor)
-    of its ``Versioning`` triggers; then the admin's own log of the object. Needs the view or change permission, as Django's history page.
+    of its ``Versioning`` triggers; then the admin's own log of the object. Needs the view
+    or change permission, as Django's history page.
     """
 
     object_history_template = "pgtrigger_admin/history.html"
@@ -131,7 +135,9 @@ class HistoryAdminMixin(ActorAdminMixin):
             "action_list": LogEntry.objects.filter(
                 object_id=unquote(object_id),
                 content_type=get_content_type_for_model(obj),
-            ).select_related("user").order_by("-action_time"),
+            )
+            .select_related("user")
+            .order_by("-action_time"),
             **(extra_context or {}),
         }
         return TemplateResponse(request, self.object_history_template, context)

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db import models, router
 from django.http import HttpRequest
 
+from pgtrigger import options
 from pgtrigger.contrib.admin._actor import ActorAdminMixin
 from pgtrigger.contrib.soft_delete import SoftDelete, _cascading, declared
 from pgtrigger.contrib.soft_delete_manager import SoftDeleteQuerySet, soft_delete_of
@@ -89,12 +90,12 @@ def _soft_children(model: type[models.Model]) -> list[tuple[type[models.Model], 
     if not any(trigger.cascade for trigger in declared(model)):
         return []
     children = []
-    for rel in model._meta.concrete_model._meta.related_objects:
+    for rel in options.concrete_options(model).related_objects:
         field = rel.field
-        child = field.model._meta.concrete_model
-        if isinstance(field, models.ForeignKey) and _cascading(field) and child is not model:
-            if declared(child):
-                children.append((child, field.name))
+        child = options.concrete_options(field.model).model
+        follows = isinstance(field, models.ForeignKey) and _cascading(field)
+        if follows and child is not model and declared(child):
+            children.append((child, field.name))
     return children
 
 
@@ -144,10 +145,6 @@ def _hard_delete(queryset: Any) -> tuple[int, dict[str, int]]:
     models_reached = {type(obj) for objs in collector.data.values() for obj in objs}
     models_reached |= {qs.model for qs in collector.fast_deletes}
     models_reached.add(queryset.model)
-    uris = [
-        trigger.get_uri(model)
-        for model in models_reached
-        for trigger in declared(model)
-    ]
+    uris = [trigger.get_uri(model) for model in models_reached for trigger in declared(model)]
     with pgtrigger.ignore(*uris):
-        return queryset.delete()  # type: ignore[no-any-return]
+        return queryset.delete()

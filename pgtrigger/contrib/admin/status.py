@@ -162,10 +162,10 @@ def targets(action: str, selected: Iterable[Row], all_rows: Iterable[Row]) -> li
             found.setdefault(row.database, []).append(row)
     if action == "prune":
         orphans = [row for row in all_rows if row.state.status == Status.PRUNE]
-        return [
-            Target(db, (), tuple(row for row in orphans if row.database == db)) for db in found
-        ]
-    return [Target(db, tuple(row.uri for row in chosen), tuple(chosen)) for db, chosen in found.items()]
+        return [Target(db, (), tuple(row for row in orphans if row.database == db)) for db in found]
+    return [
+        Target(db, tuple(row.uri for row in chosen), tuple(chosen)) for db, chosen in found.items()
+    ]
 
 
 def run(action: str, target: Target) -> list[str]:
@@ -260,7 +260,9 @@ class TriggerStatusAdmin(admin.ModelAdmin):
             self._log(request, action, target, output)
             done = "; ".join(output) or "nothing to change"
             self.message_user(
-                request, f"pgtrigger {action} on database {target.database}: {done}", messages.SUCCESS
+                request,
+                f"pgtrigger {action} on database {target.database}: {done}",
+                messages.SUCCESS,
             )
         return back
 
@@ -268,9 +270,11 @@ class TriggerStatusAdmin(admin.ModelAdmin):
         """One ``LogEntry`` per trigger acted on, with the command's output."""
         content_type = ContentType.objects.get_for_model(self.model, for_concrete_model=False)
         message = f"pgtrigger {action} -d {target.database}: " + ("; ".join(output) or "no change")
+        user_id = request.user.pk
+        assert user_id is not None  # admin_view lets staff users only in
         LogEntry.objects.bulk_create(
             LogEntry(
-                user_id=request.user.pk,
+                user_id=user_id,
                 content_type=content_type,
                 object_id=row.key,
                 object_repr=f"{row.uri} ({row.database})"[:200],
@@ -301,7 +305,9 @@ def _filters(
     sidebar = []
     for name, choices in values.items():
         entries = [("All", _query(request, name, None), current[name] is None)]
-        entries += [(value, _query(request, name, value), current[name] == value) for value in choices]
+        entries += [
+            (value, _query(request, name, value), current[name] == value) for value in choices
+        ]
         sidebar.append((name, entries))
     return sidebar
 
