@@ -26,6 +26,7 @@ from pgtrigger.context_sql import context_value
 from pgtrigger.contrib.change_tracking import TrackChanges
 from pgtrigger.contrib.composer import Composer
 from pgtrigger.contrib.fsm import FSM, TransitionNotAllowed
+from pgtrigger.contrib.hard_delete import hard_delete
 from pgtrigger.contrib.official_interface import OfficialInterface
 from pgtrigger.contrib.protect import Protect
 from pgtrigger.contrib.read_only import ReadOnly
@@ -127,6 +128,7 @@ __all__ = [
     "current_context",
     "disable",
     "enable",
+    "hard_delete",
     "ignore",
     "install",
     "is_ignored",

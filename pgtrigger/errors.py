@@ -29,6 +29,9 @@ OFFICIAL_INTERFACE = "PGT05"
 """``OfficialInterface``: the operation ran outside the official code path."""
 VERSIONING = "PGT06"
 """``Versioning``: an update sets the version field by hand (or from a stale object)."""
+SOFT_DELETED_PARENT = "PGT07"
+"""``SoftDelete`` of a child: an insert or update makes a row alive under a soft-deleted parent
+that cascades to it."""
 
 RECIPES: dict[str, str] = {
     PROTECT: "Protect",
@@ -37,6 +40,7 @@ RECIPES: dict[str, str] = {
     FSM_INITIAL: "FSM",
     OFFICIAL_INTERFACE: "OfficialInterface",
     VERSIONING: "Versioning",
+    SOFT_DELETED_PARENT: "SoftDelete",
 }
 """The recipe that raises each SQLSTATE."""
 

@@ -395,8 +395,7 @@ def _expected_shape(model: type[models.Model], trigger: Trigger) -> tuple[Any, .
     The hash in the comment and the function source do not change when the trigger itself is
     replaced by hand (``CREATE OR REPLACE TRIGGER`` with other events, level or timing).
     """
-    assert trigger.operation is not None
-    operations = trigger.operation.operations
+    operations = trigger.get_operation(model).operations
     tgtype = 1 if trigger.level == Row else 0
     tgtype |= 2 if trigger.when == Before else 64 if trigger.when == InsteadOf else 0
     columns: list[str] = []

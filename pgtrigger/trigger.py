@@ -262,9 +262,13 @@ class Trigger:
         """The transition tables the trigger declares on ``model``."""
         return self.referencing
 
-    def render_event(self, model: type[models.Model]) -> str:
+    def get_operation(self, model: type[models.Model]) -> Operation:
+        """The operations that fire the trigger on ``model`` (``operation`` by default)."""
         assert self.operation is not None
-        return f"{self.when} {self.operation.render(model)}"
+        return self.operation
+
+    def render_event(self, model: type[models.Model]) -> str:
+        return f"{self.when} {self.get_operation(model).render(model)}"
 
     def render_body(self, model: type[models.Model]) -> str:
         parts = []

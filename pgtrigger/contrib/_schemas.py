@@ -63,17 +63,22 @@ def _wanted(name: str) -> str:
     return f"coalesce({_in_fired_schema(name)}, {_by_search_path(name)})"
 
 
-def statement(own_table: str, render: Callable[[Refs], str], indent: str = "    ") -> str:
+def statement(
+    own_table: str, render: Callable[[Refs], str], indent: str = "    ", perform: bool = False
+) -> str:
     """PL/pgSQL running the SQL ``render(refs)`` builds on the fired schema's tables.
 
     ``own_table`` is the ``db_table`` the trigger is declared on; ``render`` names tables with
     ``refs.table(db_table)`` and row values with ``refs.value(expression)``, and is called once
-    per form. Schema-qualified tables are left as they are. An unqualified table is the one of
+    per form. ``perform=True`` runs a ``SELECT`` for its effect (locks, ``ROW_COUNT``): the
+    static form becomes ``PERFORM``. Schema-qualified tables are left as they are. An unqualified table is the one of
     the fired table's schema; a table that schema lacks (a shared table in ``public`` referenced
     from a tenant's schema) is looked up through ``search_path``.
     """
     static_refs, dynamic_refs = Refs(dynamic=False), Refs(dynamic=True)
     static = render(static_refs)
+    if perform:
+        static = "PERFORM " + static.removeprefix("SELECT ")
     if not static_refs.tables:
         return f"{static};"
     dynamic = render(dynamic_refs).replace("%", "%%")

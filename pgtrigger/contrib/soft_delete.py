@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from typing import Any
 
 from django.core import checks
 from django.db import models
 from django.db.models.functions import Now
 
-from pgtrigger import context_sql, options, sql
-from pgtrigger.contrib import _columns, _schemas
-from pgtrigger.primitives import Before, Delete, Row
+from pgtrigger import context_sql, errors, options, sql
+from pgtrigger.contrib import _columns, _raise, _schemas
+from pgtrigger.contrib import _soft_delete_graph as _graph
+from pgtrigger.primitives import Before, Delete, Insert, Operation, Row, UpdateOf
 from pgtrigger.trigger import Trigger
 
 _UNSET: Any = object()
+_ROWS = "pgtrigger_rows"  # a PL/pgSQL variable: rows the parent check found
 
 
 class SoftDelete(Trigger):
@@ -78,25 +80,108 @@ class SoftDelete(Trigger):
             )
         return _columns.db_literal(_columns.concrete_field(model, self.field), self.value)
 
+    def get_operation(self, model: type[models.Model]) -> Operation:
+        """``DELETE``; also ``INSERT`` and ``UPDATE OF`` the foreign keys and ``field`` when a
+        parent soft-deletes with ``cascade=True``: a row may not be alive under a deleted one."""
+        guarded = _graph.parents(model)
+        if not guarded:
+            return Delete
+        fields = sorted({edge.field.name for edge in guarded} | {self.field})
+        return Delete | Insert | UpdateOf(*fields)
+
+    def get_declare(self, model: type[models.Model]) -> list[tuple[str, str]]:
+        declare = super().get_declare(model)
+        if _graph.parents(model):
+            declare.append((_ROWS, "bigint"))
+        return declare
+
     def get_func(self, model: type[models.Model]) -> str:
+        lines = self._delete_lines(model)
+        guarded = _graph.parents(model)
+        if guarded:
+            lines = [
+                "IF TG_OP = 'DELETE' THEN",
+                *_indent(lines),
+                "END IF;",
+                *self._guard_lines(model, guarded),
+                "RETURN NEW;",
+            ]
+        return "\n    ".join(lines)
+
+    def _delete_lines(self, model: type[models.Model]) -> list[str]:
+        """Flag the row unless it is deleted already (it keeps the stamp of its first delete),
+        then delete its children: their own trigger soft-deletes them."""
         own_table = self.get_table(model)
+        pk = _columns.pk_columns(model)
         column = _columns.column(model, self.field)
         value = self.render_value(model)
         if self.deleted_by:  # one more SET column; none by default, so the SQL stays the same
             actor = context_sql.assign_sql(_columns.concrete_field(model, self.deleted_by))
             value += f", {_columns.column(model, self.deleted_by)} = {actor}"
 
+        def where(refs: _schemas.Refs, table: str) -> str:
+            return " AND ".join(f"{table}.{col} = {refs.value(f'OLD.{col}')}" for col in pk)
+
         def update(refs: _schemas.Refs) -> str:
             table = refs.table(own_table)
-            where = " AND ".join(
-                f"{table}.{col} = {refs.value(f'OLD.{col}')}" for col in _columns.pk_columns(model)
-            )
-            return f"UPDATE {table} SET {column} = {value} WHERE {where}"
+            return f"UPDATE {table} SET {column} = {value} WHERE {where(refs, table)}"
 
-        statements = [_schemas.statement(own_table, update)]
-        if self.cascade:
-            statements += [_schemas.statement(own_table, delete) for delete in _cascades(model)]
-        return "\n    ".join(statements) + "\n    RETURN NULL;"
+        def lock(refs: _schemas.Refs) -> str:
+            table = refs.table(own_table)
+            return f"SELECT 1 FROM {table} WHERE {where(refs, table)} FOR UPDATE"
+
+        flag = _schemas.statement(own_table, update, indent="").splitlines()
+        edges = _graph.children(model) if self.cascade else []
+        if any(_graph.parents(edge.child) for edge in edges):
+            # The flagged version of the row, locked until commit: a child's insert checks
+            # the flag after a key-share lock, which this lock makes wait for the commit.
+            flag += _schemas.statement(own_table, lock, indent="", perform=True).splitlines()
+        lines = [f"IF {self.alive_sql(model, 'OLD')} THEN", *_indent(flag), "END IF;"]
+        for edge in edges:
+            # Into deleted children too (their trigger does not flag them again), for their
+            # alive descendants; in a cycle of models only alive ones, so the cascade ends.
+            alive_only = _graph.reaches(edge.child, model)
+            render = functools.partial(_delete_children, edge, alive_only)
+            lines += _schemas.statement(own_table, render, indent="").splitlines()
+        return [*lines, "RETURN NULL;"]
+
+    def _guard_lines(self, model: type[models.Model], edges: list[_graph.Edge]) -> list[str]:
+        """Refuse an alive row under a soft-deleted parent (insert, restore, new parent)."""
+        own_table = self.get_table(model)
+        alive = self.alive_sql(model, "NEW")
+        lines = []
+        for edge in edges:
+            fk = sql.quote_ident(edge.field.column)
+            moved = f"NEW.{fk} IS DISTINCT FROM OLD.{fk} OR NOT ({self.alive_sql(model, 'OLD')})"
+            parent_soft = next(t for t in declared(edge.parent) if t.cascade)
+            lock = functools.partial(_parent_row, edge, None)
+            check = functools.partial(_parent_row, edge, parent_soft)
+            uri = self.get_uri(model)
+            refusal = _raise.raise_sql(
+                sqlstate=errors.SOFT_DELETED_PARENT,
+                uri=uri,
+                format=(
+                    f"Cannot have an alive row of {model._meta.label} under a soft-deleted "
+                    f"{edge.parent._meta.label} ({edge.field.name} = %)"
+                ),
+                args=[f"NEW.{fk}"],
+                hint=f"Restore the {edge.parent._meta.verbose_name} first.",
+            )
+            lines += [
+                f"IF NEW.{fk} IS NOT NULL AND {alive} AND (TG_OP = 'INSERT' OR {moved}) THEN",
+                # Lock first, then read the flag in a new statement: it sees a delete that
+                # committed while the lock waited.
+                *_indent(_schemas.statement(own_table, lock, indent="", perform=True).splitlines()),
+                *_indent(
+                    _schemas.statement(own_table, check, indent="", perform=True).splitlines()
+                ),
+                f"    GET DIAGNOSTICS {_ROWS} = ROW_COUNT;",
+                f"    IF {_ROWS} > 0 THEN",
+                f"        {refusal}",
+                "    END IF;",
+                "END IF;",
+            ]
+        return lines
 
     def deleted_q(self) -> models.Q:
         """The rows this trigger has soft-deleted, as a ``Q`` on the model."""
@@ -130,8 +215,31 @@ class SoftDelete(Trigger):
         )
 
     def check(self, model: type[models.Model]) -> list[checks.CheckMessage]:
-        """E108 when the field is unknown or ``value`` is a boolean for a non-boolean field."""
-        return self._check_field(model) or self._check_restore_value(model)
+        """E108 when the field is unknown, ``value`` is a boolean for a non-boolean field, or
+        ``cascade=True`` closes a cycle of cascades between models."""
+        return (
+            self._check_field(model) or self._check_restore_value(model) or self._check_cycle(model)
+        )
+
+    def _check_cycle(self, model: type[models.Model]) -> list[checks.CheckMessage]:
+        cycle = _graph.cycle(model, self.cascade)
+        if not cycle:
+            return []
+        path = " -> ".join(f"{edge.parent._meta.label} (by {edge})" for edge in cycle)
+        return [
+            checks.Error(
+                f'Trigger "{self.name}" on {model._meta.label}: SoftDelete cascade=True closes '
+                f"a cycle of cascades: {path} -> {model._meta.label}.",
+                hint=(
+                    "A cascade around a cycle reaches rows that the same statement deletes "
+                    "next, which PostgreSQL refuses (SQLSTATE 27000). Drop cascade=True on "
+                    "one model of the cycle, or make one of its foreign keys "
+                    "on_delete=SET_NULL or DO_NOTHING."
+                ),
+                obj=model,
+                id="pgtrigger.E108",
+            )
+        ]
 
     def _check_restore_value(self, model: type[models.Model]) -> list[checks.CheckMessage]:
         if self.restore_value is _UNSET or self.restore_value != self.value:
@@ -193,50 +301,26 @@ def declared(model: type[models.Model]) -> list[SoftDelete]:
     return found
 
 
-def _cascading(field: models.Field[Any, Any]) -> bool:
-    on_delete = getattr(field.remote_field, "on_delete", None)
-    return on_delete is models.CASCADE or (
-        on_delete is not None and on_delete is getattr(models, "DB_CASCADE", object())
-    )
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
 
 
-def _cascades(model: type[models.Model]) -> list[Callable[[_schemas.Refs], str]]:
-    """One ``DELETE`` per model that points to ``model`` with a cascading FK and soft-deletes.
+def _delete_children(edge: _graph.Edge, alive_only: bool, refs: _schemas.Refs) -> str:
+    """``DELETE`` the children of the ``OLD`` row along ``edge`` (alive ones only if asked)."""
+    table = refs.table(edge.child._meta.db_table)
+    fk = sql.quote_ident(edge.field.column)
+    parent_key = refs.value(f"OLD.{sql.quote_ident(edge.field.target_field.column)}")
+    alive = f" AND {edge.soft.alive_sql(edge.child, table)}" if alive_only else ""
+    return f"DELETE FROM {table} WHERE {table}.{fk} = {parent_key}{alive}"
 
-    The ``DELETE`` fires that model's own ``SoftDelete``, which flags the rows. Only rows not
-    yet soft-deleted are deleted: the rows Django's collector already deleted are skipped, and
-    a cycle of cascades stops.
-    """
-    opts = options.concrete_options(model)
-    renders: list[Callable[[_schemas.Refs], str]] = []
-    for rel in sorted(
-        opts.related_objects, key=lambda rel: (rel.field.model._meta.db_table, rel.field.column)
-    ):
-        field = rel.field
-        child = options.concrete_options(field.model).model
-        # A self-referential FK is not followed: Django deletes a tree in one statement, whose
-        # later rows a cascade from an earlier row would have modified (a PostgreSQL error).
-        if not isinstance(field, models.ForeignKey) or child is opts.model:
-            continue
-        soft = declared(child)
-        if not _cascading(field) or not soft:
-            continue
-        child_table = child._meta.db_table
-        fk = sql.quote_ident(field.column)
-        target = sql.quote_ident(field.target_field.column)
 
-        def delete(
-            refs: _schemas.Refs,
-            child: type[models.Model] = child,
-            child_table: str = child_table,
-            fk: str = fk,
-            target: str = target,
-            soft: SoftDelete = soft[0],
-        ) -> str:
-            table = refs.table(child_table)
-            alive = soft.alive_sql(child, table)
-            parent_key = refs.value(f"OLD.{target}")
-            return f"DELETE FROM {table} WHERE {table}.{fk} = {parent_key} AND {alive}"
-
-        renders.append(delete)
-    return renders
+def _parent_row(edge: _graph.Edge, deleted_by: SoftDelete | None, refs: _schemas.Refs) -> str:
+    """The ``NEW`` row's parent along ``edge``: key-share locked, or (with the parent's
+    ``SoftDelete``) selected only when it is soft-deleted."""
+    table = refs.table(edge.parent._meta.db_table)
+    target = sql.quote_ident(edge.field.target_field.column)
+    key = refs.value(f"NEW.{sql.quote_ident(edge.field.column)}")
+    select = f"SELECT 1 FROM {table} WHERE {table}.{target} = {key}"
+    if deleted_by is None:
+        return f"{select} FOR KEY SHARE"
+    return f"{select} AND NOT ({deleted_by.alive_sql(edge.parent, table)})"

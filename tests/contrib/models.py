@@ -487,6 +487,45 @@ class SoftNode(models.Model):
         triggers = [pgtrigger.SoftDelete(name="soft_delete", field="is_active", cascade=True)]
 
 
+class CycA(models.Model):
+    """A two-model cycle of cascading soft deletes: CycA.b -> CycB, CycB.a -> CycA.
+
+    ``related_name="+"`` hides the reverse relation; Django's collector still follows it.
+    """
+
+    b = models.ForeignKey("CycB", on_delete=models.CASCADE, null=True, related_name="+")
+    deleted_at = models.DateTimeField(null=True)
+
+    objects = pgtrigger.SoftDeleteManager(rows="all")
+
+    class Meta:
+        triggers = [
+            pgtrigger.SoftDelete(name="soft_delete", field="deleted_at", value=Now(), cascade=True)
+        ]
+
+
+class CycB(models.Model):
+    """Declared without cascade=True: with it, the cycle is a check error (the tests add it)."""
+
+    a = models.ForeignKey(CycA, on_delete=models.CASCADE, null=True)
+    deleted_at = models.DateTimeField(null=True)
+
+    objects = pgtrigger.SoftDeleteManager(rows="all")
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="deleted_at", value=Now())]
+
+
+class ProtectedSoftChild(models.Model):
+    """A soft-deleting child whose FK protects its parent (django-safedelete lets it go)."""
+
+    parent = models.ForeignKey(SoftParent, on_delete=models.PROTECT)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        triggers = [pgtrigger.SoftDelete(name="soft_delete", field="is_active")]
+
+
 class SoftFrozen(models.Model):
     """Deleted rows are frozen by a Protect that undelete(ignore=...) gets past."""
 
