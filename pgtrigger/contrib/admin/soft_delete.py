@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import models, router
+from django.db import models
 from django.http import HttpRequest
 
-from pgtrigger import options
+from pgtrigger.contrib import _soft_delete_graph
 from pgtrigger.contrib.admin._actor import ActorAdminMixin
-from pgtrigger.contrib.soft_delete import SoftDelete, _cascading, declared
+from pgtrigger.contrib.hard_delete import hard_delete
+from pgtrigger.contrib.soft_delete import SoftDelete, declared
 from pgtrigger.contrib.soft_delete_manager import SoftDeleteQuerySet, soft_delete_of
 
 
@@ -43,9 +44,9 @@ class SoftDeleteAdminMixin(ActorAdminMixin):
     Django's "Delete selected" action and the change form's "Delete" soft-delete (the
     trigger turns the ``DELETE`` into an update, cascades included). "Undelete selected"
     restores the rows with ``undelete()``, and the rows that the ``cascade`` soft-deleted
-    with them. "Delete selected permanently" is for superusers only: a real ``DELETE``, of
-    the rows and of everything Django cascades to. ``soft_delete_trigger`` names the
-    ``SoftDelete`` when the model declares several.
+    with them. "Delete selected permanently" is for superusers only: ``pgtrigger.hard_delete``,
+    a real ``DELETE`` of the rows and of everything Django cascades to.
+    ``soft_delete_trigger`` names the ``SoftDelete`` when the model declares several.
     """
 
     soft_delete_trigger: str | None = None
@@ -85,20 +86,6 @@ class SoftDeleteAdminMixin(ActorAdminMixin):
         return bool(request.user.is_active and request.user.is_superuser)
 
 
-def _soft_children(model: type[models.Model]) -> list[tuple[type[models.Model], str]]:
-    """The models a ``SoftDelete(cascade=True)`` of ``model`` soft-deletes: (model, FK name)."""
-    if not any(trigger.cascade for trigger in declared(model)):
-        return []
-    children = []
-    for rel in options.concrete_options(model).related_objects:
-        field = rel.field
-        child = options.concrete_options(field.model).model
-        follows = isinstance(field, models.ForeignKey) and _cascading(field)
-        if follows and child is not model and declared(child):
-            children.append((child, field.name))
-    return children
-
-
 def undelete(queryset: SoftDeleteQuerySet[Any]) -> int:
     """Restore the soft-deleted rows of ``queryset`` and of the children its ``cascade``
     soft-deleted (down the whole cascade, as django-safedelete's cascade does); return the
@@ -110,41 +97,14 @@ def undelete(queryset: SoftDeleteQuerySet[Any]) -> int:
 
 
 def _undelete_children(model: type[models.Model], pks: list[Any], using: str) -> None:
-    for child, fk in _soft_children(model):
-        rows: SoftDeleteQuerySet[Any] = SoftDeleteQuerySet(model=child, using=using)
-        rows = rows.filter(**{f"{fk}__in": pks})
+    """Down the edges that the ``SoftDelete(cascade=True)`` of ``model`` follows."""
+    if not any(trigger.cascade for trigger in declared(model)):
+        return
+    for edge in _soft_delete_graph.children(model):
+        rows: SoftDeleteQuerySet[Any] = SoftDeleteQuerySet(model=edge.child, using=using)
+        rows._soft_delete_name = edge.soft.name
+        rows = rows.filter(**{f"{edge.field.name}__in": pks}).deleted()
         child_pks = list(rows.values_list("pk", flat=True))
-        rows.undelete()
         if child_pks:
-            _undelete_children(child, child_pks, using)
-
-
-def hard_delete(queryset: Any) -> tuple[int, dict[str, int]]:
-    """Delete ``queryset`` for good, with everything Django cascades to.
-
-    Uses ``pgtrigger.hard_delete`` when the package has it; else ignores, for the statement,
-    the ``SoftDelete`` triggers of every model the deletion reaches.
-    """
-    import pgtrigger
-
-    api = getattr(pgtrigger, "hard_delete", None)
-    if api is not None:
-        result: tuple[int, dict[str, int]] = api(queryset)
-        return result
-    return _hard_delete(queryset)
-
-
-def _hard_delete(queryset: Any) -> tuple[int, dict[str, int]]:
-    from django.db.models.deletion import Collector
-
-    import pgtrigger
-
-    using = queryset.db or router.db_for_write(queryset.model)
-    collector = Collector(using=using, origin=queryset)
-    collector.collect(queryset)
-    models_reached = {type(obj) for objs in collector.data.values() for obj in objs}
-    models_reached |= {qs.model for qs in collector.fast_deletes}
-    models_reached.add(queryset.model)
-    uris = [trigger.get_uri(model) for model in models_reached for trigger in declared(model)]
-    with pgtrigger.ignore(*uris):
-        return queryset.delete()
+            rows.undelete()
+            _undelete_children(edge.child, child_pks, using)
