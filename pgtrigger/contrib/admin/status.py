@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -77,7 +78,7 @@ class Row:
             label = command._FIRES_LABELS.get(self.state.installed.tgenabled, label)
         return label
 
-    @property
+    @functools.cached_property
     def diff(self) -> list[str]:
         """For an ``OUTDATED`` trigger, a unified diff from the installed to the declared SQL."""
         if self.state.status != Status.OUTDATED:
