@@ -71,9 +71,10 @@ def statement(
     ``own_table`` is the ``db_table`` the trigger is declared on; ``render`` names tables with
     ``refs.table(db_table)`` and row values with ``refs.value(expression)``, and is called once
     per form. ``perform=True`` runs a ``SELECT`` for its effect (locks, ``ROW_COUNT``): the
-    static form becomes ``PERFORM``. Schema-qualified tables are left as they are. An unqualified table is the one of
-    the fired table's schema; a table that schema lacks (a shared table in ``public`` referenced
-    from a tenant's schema) is looked up through ``search_path``.
+    static form becomes ``PERFORM``. Schema-qualified tables are left as they are. An
+    unqualified table is the one of the fired table's schema; a table that schema lacks (a
+    shared table in ``public`` referenced from a tenant's schema) is looked up through
+    ``search_path``.
     """
     static_refs, dynamic_refs = Refs(dynamic=False), Refs(dynamic=True)
     static = render(static_refs)

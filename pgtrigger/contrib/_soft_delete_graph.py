@@ -9,10 +9,11 @@ under a soft-deleted parent would stay alive under it).
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 from django.db.models import deletion
+from django.db.models.fields.reverse_related import ForeignObjectRel
 
 from pgtrigger import options
 
@@ -41,6 +42,13 @@ def cascading(field: models.Field[Any, Any]) -> bool:
     )
 
 
+def relations(model: type[models.Model]) -> list[ForeignObjectRel]:
+    """The reverse relations Django's collector follows, hidden ones (``related_name="+"``)
+    included."""
+    found = deletion.get_candidate_relations_to_delete(model._meta)
+    return [cast(ForeignObjectRel, rel) for rel in found]
+
+
 def _concrete(model: type[models.Model]) -> type[models.Model]:
     return options.concrete_options(model).model
 
@@ -55,11 +63,8 @@ def children(model: type[models.Model]) -> list[Edge]:
 
     opts = options.concrete_options(model)
     edges = []
-    # The relations Django's collector follows, hidden ones (related_name="+") included.
-    relations = deletion.get_candidate_relations_to_delete(opts)
-    for rel in sorted(
-        relations, key=lambda rel: (rel.field.model._meta.db_table, rel.field.column)
-    ):
+    found = relations(opts.model)
+    for rel in sorted(found, key=lambda rel: (rel.field.model._meta.db_table, rel.field.column)):
         field = rel.field
         child = _concrete(field.model)
         if not isinstance(field, models.ForeignKey) or child is opts.model:
@@ -80,7 +85,7 @@ def parents(model: type[models.Model]) -> list[Edge]:
     for field in child._meta.concrete_fields:
         if not isinstance(field, models.ForeignKey) or not cascading(field) or not soft:
             continue
-        parent = _concrete(field.related_model)  # type: ignore[arg-type]
+        parent = _concrete(field.related_model)
         if parent is not child and any(trigger.cascade for trigger in declared(parent)):
             edges.append(Edge(parent, child, field, soft[0]))
     return edges

@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, router, transaction
-from django.db.models import deletion
 from django.db.models.deletion import Collector
 
 from pgtrigger import options, registry, runtime
-from pgtrigger.contrib._soft_delete_graph import cascading
+from pgtrigger.contrib._soft_delete_graph import cascading, relations
 from pgtrigger.contrib.soft_delete import SoftDelete
 
 
@@ -28,7 +27,7 @@ def _reached(collector: Collector) -> set[type[models.Model]]:
     pending = list(found)
     while pending:
         model = pending.pop()
-        for rel in deletion.get_candidate_relations_to_delete(model._meta):
+        for rel in relations(model):
             on_delete = getattr(rel.field.remote_field, "on_delete", None)
             if on_delete is models.CASCADE or not cascading(rel.field):
                 continue  # CASCADE is the collector's, already in ``found``

@@ -225,11 +225,13 @@ class SoftDelete(Trigger):
         cycle = _graph.cycle(model, self.cascade)
         if not cycle:
             return []
-        path = " -> ".join(f"{edge.parent._meta.label} (by {edge})" for edge in cycle)
+        path = model._meta.label + "".join(
+            f" -> {edge.child._meta.label} ({edge})" for edge in cycle
+        )
         return [
             checks.Error(
                 f'Trigger "{self.name}" on {model._meta.label}: SoftDelete cascade=True closes '
-                f"a cycle of cascades: {path} -> {model._meta.label}.",
+                f"a cycle of cascades: {path}.",
                 hint=(
                     "A cascade around a cycle reaches rows that the same statement deletes "
                     "next, which PostgreSQL refuses (SQLSTATE 27000). Drop cascade=True on "

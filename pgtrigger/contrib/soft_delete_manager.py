@@ -6,14 +6,18 @@ The field and the value a deleted row has come from the ``SoftDelete`` trigger i
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from django.db import models
+from django.db import connections, models, transaction
 
+from pgtrigger import sql
+from pgtrigger.contrib import _soft_delete_graph as _graph
 from pgtrigger.contrib.soft_delete import SoftDelete, declared
 
 M = TypeVar("M", bound=models.Model)
+_nothing = contextlib.nullcontext
 
 
 def soft_delete_of(model: type[models.Model], name: str | None = None) -> SoftDelete:
@@ -62,10 +66,16 @@ class SoftDeleteQuerySet(models.QuerySet[M]):
     def undelete(self, *, ignore: Iterable[str] = ()) -> int:
         """Restore the soft-deleted rows of this queryset in one ``UPDATE``; return their count.
 
-        The field gets the declaration's ``restore_value``. ``SoftDelete`` itself only fires on
-        deletes, so the ``UPDATE`` is a plain one; ``ignore`` names other triggers of the model
-        that would refuse it (``"frozen"`` or a full URI ``"app.Model:frozen"``), which are
-        ignored through ``pgtrigger.ignore()`` for this statement only.
+        The field gets the declaration's ``restore_value``. ``ignore`` names other triggers of
+        the model that would refuse it (``"frozen"`` or a full URI ``"app.Model:frozen"``),
+        which are ignored through ``pgtrigger.ignore()`` for this statement only.
+
+        A row whose parent (along a foreign key a parent's ``SoftDelete(cascade=True)``
+        follows) is soft-deleted stays deleted: the model's trigger refuses the ``UPDATE``
+        (``PGT07``), restore the parent first. The parents are key-share locked first, in key
+        order, so a concurrent delete of a parent either waits for this restore (and then
+        cascades to the restored rows) or commits first (and the restore is refused), and a
+        delete sent as SQL cannot deadlock with it.
         """
         import pgtrigger
 
@@ -74,10 +84,23 @@ class SoftDeleteQuerySet(models.QuerySet[M]):
         label = self.model._meta.label
         uris = [uri if ":" in uri else f"{label}:{uri}" for uri in ignore]
         rows = self.deleted()
-        if not uris:
+        with transaction.atomic(using=self.db), pgtrigger.ignore(*uris) if uris else _nothing():
+            _lock_parents(rows)
             return rows.update(**{soft_delete.field: restore})
-        with pgtrigger.ignore(*uris):
-            return rows.update(**{soft_delete.field: restore})
+
+
+def _lock_parents(rows: models.QuerySet[Any]) -> None:
+    """Key-share lock, in key order, the cascading parents of ``rows``."""
+    for edge in _graph.parents(rows.model):
+        keys, params = rows.values(edge.field.attname).query.get_compiler(rows.db).as_sql()
+        table = sql.quote_table(edge.parent._meta.db_table)
+        target = f"{table}.{sql.quote_ident(edge.field.target_field.column)}"
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE {target} IN ({keys}) ORDER BY {target} "
+                f"FOR KEY SHARE OF {table}",
+                params,
+            )
 
 
 class SoftDeleteManager(models.Manager[M]):
