@@ -61,6 +61,19 @@ def test_undelete_restores_the_rows_and_their_cascade(admin_client, post):
     assert len(alive(Comment)) == 2
 
 
+def test_a_refused_undelete_is_an_error_message(admin_client, post):
+    """A comment under a soft-deleted post stays deleted (``PGT07``): no server error."""
+    Post.objects.filter(pk=post.pk).delete()
+    comment = Comment._base_manager.first()
+    data = {"action": "undelete_selected", helpers.ACTION_CHECKBOX_NAME: [comment.pk]}
+    response = admin_client.post("/admin/admin_tests/comment/?deleted=deleted", data, follow=True)
+    assert response.status_code == 200
+    ((level, text),) = messages_of(response)
+    assert level == "error" and text.startswith("Refused: ")
+    assert alive(Comment) == []
+    assert Post._base_manager.filter(is_active=False).count() == 1  # the request goes on
+
+
 def test_hard_delete_deletes_the_rows_and_their_cascade(admin_client, post):
     response = action(admin_client, "hard_delete_selected", post)
     assert Post._base_manager.count() == 0 and Comment._base_manager.count() == 0

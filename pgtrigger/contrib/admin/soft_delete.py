@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.http import HttpRequest
 
+from pgtrigger import errors
 from pgtrigger.contrib import _soft_delete_graph
 from pgtrigger.contrib.admin._actor import ActorAdminMixin
 from pgtrigger.contrib.hard_delete import hard_delete
@@ -67,19 +70,34 @@ class SoftDeleteAdminMixin(ActorAdminMixin):
 
     @admin.action(description="Undelete selected %(verbose_name_plural)s", permissions=["change"])
     def undelete_selected(self, request: HttpRequest, queryset: Any) -> None:
-        count = undelete(queryset)
-        self.message_user(request, f"Undeleted {count} row(s).", messages.SUCCESS)
+        with self._refusals_as_messages(request, queryset.db):
+            count = undelete(queryset)
+            self.message_user(request, f"Undeleted {count} row(s).", messages.SUCCESS)
 
     @admin.action(
         description="Delete selected %(verbose_name_plural)s permanently",
         permissions=["hard_delete"],
     )
     def hard_delete_selected(self, request: HttpRequest, queryset: Any) -> None:
-        count, per_model = hard_delete(queryset)
-        details = ", ".join(f"{n} {label}" for label, n in per_model.items() if n)
-        self.message_user(
-            request, f"Deleted {count} row(s) permanently ({details}).", messages.SUCCESS
-        )
+        with self._refusals_as_messages(request, queryset.db):
+            count, per_model = hard_delete(queryset)
+            details = ", ".join(f"{n} {label}" for label, n in per_model.items() if n)
+            self.message_user(
+                request, f"Deleted {count} row(s) permanently ({details}).", messages.SUCCESS
+            )
+
+    @contextlib.contextmanager
+    def _refusals_as_messages(self, request: HttpRequest, using: str) -> Iterator[None]:
+        """A trigger's refusal (e.g. ``PGT07``: undeleting a row under a soft-deleted parent)
+        as an error message; the savepoint undoes the action and keeps the request usable."""
+        try:
+            with transaction.atomic(using=using):
+                yield
+        except DatabaseError as exc:
+            refusal = errors.refusal(exc)
+            if refusal is None:
+                raise
+            self.message_user(request, f"Refused: {refusal.message}", messages.ERROR)
 
     def has_hard_delete_permission(self, request: HttpRequest) -> bool:
         """Superusers only: a permanent delete bypasses what soft deletes protect."""
