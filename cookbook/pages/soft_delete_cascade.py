@@ -68,7 +68,7 @@ class Task(models.Model):
 def demo() -> list[str]:
     from django.db import connection
 
-    from cookbook.show import check
+    from cookbook.show import check, refused
 
     site = Project.objects.create(name="site")
     Task.objects.create(project=site, title="logo")
@@ -89,13 +89,22 @@ def demo() -> list[str]:
     restored = Project.all_objects.filter(pk=app.pk).undelete()
     Task.all_objects.filter(project=app).undelete()
     tasks = Task.objects.filter(project=app).count()
+    old_site = Project.all_objects.deleted().get(name="site")
+    late = refused(
+        lambda: Task.objects.create(project=old_site, title="late"),
+        "under a soft-deleted",
+    )
+    counts = [Project.objects.count(), Project.all_objects.count()]
+    erased, _ = pgtrigger.hard_delete(old_site)  # really
     return [
         check(kept == 2, "site.delete() soft-deleted its 2 tasks"),
         check(raw_kept == 1, "a raw SQL DELETE cascaded too"),
-        check(Project.objects.count() == 2, "objects hides the old site"),
-        check(Project.all_objects.count() == 3, "all_objects shows it"),
+        check(counts[0] == 2, "objects hides the old site"),
+        check(counts[1] == 3, "all_objects shows it"),
         check(restored == 1, "undelete() restored app"),
         check(tasks == 1, "and its task"),
+        late,
+        check(erased == 3, "hard_delete() erased the old site, 2 tasks"),
     ]
 
 

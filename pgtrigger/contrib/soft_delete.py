@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.core import checks
@@ -100,15 +101,15 @@ class SoftDelete(Trigger):
         guarded = _graph.parents(model)
         if guarded:
             lines = [
-                "IF TG_OP = 'DELETE' THEN",
+                (0, "IF TG_OP = 'DELETE' THEN"),
                 *_indent(lines),
-                "END IF;",
+                (0, "END IF;"),
                 *self._guard_lines(model, guarded),
-                "RETURN NEW;",
+                (0, "RETURN NEW;"),
             ]
-        return "\n    ".join(lines)
+        return _emit(lines)
 
-    def _delete_lines(self, model: type[models.Model]) -> list[str]:
+    def _delete_lines(self, model: type[models.Model]) -> list[_Line]:
         """Flag the row unless it is deleted already (it keeps the stamp of its first delete),
         then delete its children: their own trigger soft-deletes them."""
         own_table = self.get_table(model)
@@ -130,56 +131,63 @@ class SoftDelete(Trigger):
             table = refs.table(own_table)
             return f"SELECT 1 FROM {table} WHERE {where(refs, table)} FOR UPDATE"
 
-        flag = _schemas.statement(own_table, update, indent="").splitlines()
+        flag = [_statement(own_table, update)]
         edges = _graph.children(model) if self.cascade else []
         if any(_graph.parents(edge.child) for edge in edges):
             # The flagged version of the row, locked until commit: a child's insert checks
             # the flag after a key-share lock, which this lock makes wait for the commit.
-            flag += _schemas.statement(own_table, lock, indent="", perform=True).splitlines()
-        lines = [f"IF {self.alive_sql(model, 'OLD')} THEN", *_indent(flag), "END IF;"]
+            flag.append(_statement(own_table, lock, perform=True))
+        lines = [(0, f"IF {self.alive_sql(model, 'OLD')} THEN"), *_indent(flag), (0, "END IF;")]
         for edge in edges:
             # Into deleted children too (their trigger does not flag them again), for their
             # alive descendants; in a cycle of models only alive ones, so the cascade ends.
             alive_only = _graph.reaches(edge.child, model)
-            render = functools.partial(_delete_children, edge, alive_only)
-            lines += _schemas.statement(own_table, render, indent="").splitlines()
-        return [*lines, "RETURN NULL;"]
+            lines.append(
+                _statement(own_table, functools.partial(_delete_children, edge, alive_only))
+            )
+        return [*lines, (0, "RETURN NULL;")]
 
-    def _guard_lines(self, model: type[models.Model], edges: list[_graph.Edge]) -> list[str]:
+    def _guard_lines(self, model: type[models.Model], edges: list[_graph.Edge]) -> list[_Line]:
         """Refuse an alive row under a soft-deleted parent (insert, restore, new parent)."""
         own_table = self.get_table(model)
         alive = self.alive_sql(model, "NEW")
-        lines = []
+        lines: list[_Line] = []
         for edge in edges:
             fk = sql.quote_ident(edge.field.column)
             moved = f"NEW.{fk} IS DISTINCT FROM OLD.{fk} OR NOT ({self.alive_sql(model, 'OLD')})"
             parent_soft = next(t for t in declared(edge.parent) if t.cascade)
-            lock = functools.partial(_parent_row, edge, None)
-            check = functools.partial(_parent_row, edge, parent_soft)
-            uri = self.get_uri(model)
             refusal = _raise.raise_sql(
                 sqlstate=errors.SOFT_DELETED_PARENT,
-                uri=uri,
-                format=(
-                    f"Cannot have an alive row of {model._meta.label} under a soft-deleted "
-                    f"{edge.parent._meta.label} ({edge.field.name} = %)"
-                ),
+                uri=self.get_uri(model),
+                format=(  # a % of a name would be a placeholder of RAISE
+                    f"Cannot have an alive row of {model._meta.db_table} under a soft-deleted "
+                    f"row of {edge.parent._meta.db_table} ({edge.field.name} = "
+                ).replace("%", "%%")
+                + "%)",
                 args=[f"NEW.{fk}"],
-                hint=f"Restore the {edge.parent._meta.verbose_name} first.",
+                hint=f"Restore the {edge.parent._meta.label} row first.",
             )
             lines += [
-                f"IF NEW.{fk} IS NOT NULL AND {alive} AND (TG_OP = 'INSERT' OR {moved}) THEN",
+                (0, f"IF NEW.{fk} IS NOT NULL AND {alive} AND (TG_OP = 'INSERT' OR {moved}) THEN"),
                 # Lock first, then read the flag in a new statement: it sees a delete that
                 # committed while the lock waited.
-                *_indent(_schemas.statement(own_table, lock, indent="", perform=True).splitlines()),
                 *_indent(
-                    _schemas.statement(own_table, check, indent="", perform=True).splitlines()
+                    [
+                        _statement(
+                            own_table, functools.partial(_parent_row, edge, None), perform=True
+                        ),
+                        _statement(
+                            own_table,
+                            functools.partial(_parent_row, edge, parent_soft),
+                            perform=True,
+                        ),
+                        (0, f"GET DIAGNOSTICS {_ROWS} = ROW_COUNT;"),
+                        (0, f"IF {_ROWS} > 0 THEN"),
+                        (1, refusal),
+                        (0, "END IF;"),
+                    ]
                 ),
-                f"    GET DIAGNOSTICS {_ROWS} = ROW_COUNT;",
-                f"    IF {_ROWS} > 0 THEN",
-                f"        {refusal}",
-                "    END IF;",
-                "END IF;",
+                (0, "END IF;"),
             ]
         return lines
 
@@ -303,8 +311,30 @@ def declared(model: type[models.Model]) -> list[SoftDelete]:
     return found
 
 
-def _indent(lines: list[str]) -> list[str]:
-    return ["    " + line for line in lines]
+# A line of the function: its depth, and its text or a function of its indent (a statement
+# whose own lines follow the indent). Text is never re-indented afterwards: a literal in it
+# (the soft-delete value) may hold a newline.
+_Line = tuple[int, "str | Callable[[str], str]"]
+
+
+def _indent(lines: list[_Line]) -> list[_Line]:
+    return [(depth + 1, item) for depth, item in lines]
+
+
+def _statement(
+    own_table: str, render: Callable[[_schemas.Refs], str], perform: bool = False
+) -> _Line:
+    return (0, lambda pad: _schemas.statement(own_table, render, indent=pad, perform=perform))
+
+
+def _emit(lines: list[_Line]) -> str:
+    """The function body: depth 0 is the body's own indent (the first line's is added by
+    ``Trigger.render_function``)."""
+    out = []
+    for depth, item in lines:
+        pad = "    " * (depth + 1)
+        out.append(pad + (item(pad) if callable(item) else item))
+    return "\n".join(out).strip()
 
 
 def _delete_children(edge: _graph.Edge, alive_only: bool, refs: _schemas.Refs) -> str:

@@ -84,14 +84,17 @@ class SoftDeleteQuerySet(models.QuerySet[M]):
         label = self.model._meta.label
         uris = [uri if ":" in uri else f"{label}:{uri}" for uri in ignore]
         rows = self.deleted()
-        with transaction.atomic(using=self.db), pgtrigger.ignore(*uris) if uris else _nothing():
-            _lock_parents(rows)
+        edges = _graph.parents(self.model)
+        # One statement, no transaction of its own, unless there are parents to lock first.
+        atomic = transaction.atomic(using=self.db) if edges else _nothing()
+        with atomic, pgtrigger.ignore(*uris) if uris else _nothing():
+            _lock_parents(rows, edges)
             return rows.update(**{soft_delete.field: restore})
 
 
-def _lock_parents(rows: models.QuerySet[Any]) -> None:
-    """Key-share lock, in key order, the cascading parents of ``rows``."""
-    for edge in _graph.parents(rows.model):
+def _lock_parents(rows: models.QuerySet[Any], edges: list[_graph.Edge]) -> None:
+    """Key-share lock, in key order, the parents of ``rows`` along ``edges``."""
+    for edge in edges:
         keys, params = rows.values(edge.field.attname).query.get_compiler(rows.db).as_sql()
         table = sql.quote_table(edge.parent._meta.db_table)
         target = f"{table}.{sql.quote_ident(edge.field.target_field.column)}"

@@ -97,7 +97,10 @@ def test_a_child_cannot_be_alive_under_a_soft_deleted_parent():
     found = refused(lambda: m.SoftChild.objects.create(parent=parent))
     assert found.uri == "contrib_tests.SoftChild:soft_delete"
     assert found.sqlstate == errors.SOFT_DELETED_PARENT
-    assert "under a soft-deleted contrib_tests.SoftParent" in found.message
+    assert found.message == (
+        "Cannot have an alive row of contrib_tests_softchild under a soft-deleted row of "
+        f"contrib_tests_softparent (parent = {parent.pk})"
+    )
     assert refused(lambda: m.SoftChild.objects.filter(pk=child.pk).undelete())
     moved = m.SoftChild.objects.create(parent=other)
     assert refused(lambda: m.SoftChild.objects.filter(pk=moved.pk).update(parent=parent))
