@@ -106,7 +106,12 @@ class FSMAdminMixin(ActorAdminMixin):
             with context(actor=actor(request)), transaction.atomic(using=db):
                 trigger.transition(obj, target, using=db)
         except TransitionNotAllowed as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+            message = str(exc)
+            # A database refusal raised as TransitionNotAllowed: say which rule refused it.
+            refusal = errors.refusal(exc)
+            if refusal is not None and refusal.message not in message:
+                message = f"{message} Refused: {refusal.message}"
+            self.message_user(request, message, messages.ERROR)
             return back
         except DatabaseError as exc:
             refusal = errors.refusal(exc)
