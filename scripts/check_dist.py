@@ -40,6 +40,10 @@ runpy.run_module("cookbook", run_name="__main__")
 """
 
 
+# The admin app's templates are package data, not modules: a wheel without them breaks its pages.
+ADMIN_TEMPLATE = f"{PACKAGE}/contrib/admin/templates/pgtrigger_admin/status.html"
+
+
 def wheel_problems(wheel: pathlib.Path) -> list[str]:
     """What is missing from ``wheel`` or should not be in it (empty when it is right)."""
     with zipfile.ZipFile(wheel) as archive:
@@ -51,7 +55,7 @@ def wheel_problems(wheel: pathlib.Path) -> list[str]:
             else None
         )
     problems = []
-    for required in (f"{PACKAGE}/__init__.py", f"{PACKAGE}/py.typed"):
+    for required in (f"{PACKAGE}/__init__.py", f"{PACKAGE}/py.typed", ADMIN_TEMPLATE):
         if required not in names:
             problems.append(f"missing {required}")
     if dist_info is None or metadata is None:

@@ -10,8 +10,12 @@ SECRET_KEY = "pgtrigger-tests"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
     "django.contrib.postgres",  # SearchVectorField (required from Django 6.0)
     "pgtrigger",
     "tests",
@@ -21,6 +25,31 @@ INSTALLED_APPS = [
     "cookbook",
     "pghistory",  # django-pghistory 3.9.2, unchanged (tests/pghistory_app)
     "tests.pghistory_app",
+    "pgtrigger.contrib.admin",  # the admin app (tests/admin_app)
+    "tests.admin_app",
+]
+# The admin of tests/admin_app, driven by its tests and end-to-end in a browser.
+ROOT_URLCONF = "tests.admin_app.urls"
+STATIC_URL = "/static/"
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
 ]
 if django.VERSION >= (5, 2):
     INSTALLED_APPS.append("tests.composite")

@@ -20,6 +20,7 @@ GOOD_WHEEL = {
     "pgtrigger/__init__.py": "",
     "pgtrigger/py.typed": "",
     "pgtrigger/contrib/fsm.py": "",
+    "pgtrigger/contrib/admin/templates/pgtrigger_admin/status.html": "",
     f"{INFO}/METADATA": "Metadata-Version: 2.4\nName: django-pgtrigger\n"
     "License-Expression: BSD-3-Clause\nLicense-File: LICENSE\n",
     f"{INFO}/licenses/LICENSE": "BSD 3-Clause License",
@@ -52,6 +53,10 @@ def test_tests_cookbook_and_benchmarks_in_the_wheel_fail(tmp_path, stray):
     [
         ("pgtrigger/py.typed", "missing pgtrigger/py.typed"),
         (f"{INFO}/licenses/LICENSE", f"missing {INFO}/licenses/LICENSE"),
+        (
+            "pgtrigger/contrib/admin/templates/pgtrigger_admin/status.html",
+            "missing pgtrigger/contrib/admin/templates/pgtrigger_admin/status.html",
+        ),
     ],
 )
 def test_a_wheel_without_py_typed_or_the_license_fails(tmp_path, missing, problem):
