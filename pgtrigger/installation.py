@@ -87,6 +87,23 @@ class TriggerStatus:
     # How the installed trigger differs from its declaration (``pgtrigger.drift``).
     drift: tuple[Drift, ...] = ()
 
+    @property
+    def is_enabled(self) -> bool | None:
+        """Enabled or not; None when there is no installed trigger to ask (or not allowed)."""
+        return None if self.status in (Status.UNINSTALLED, Status.UNALLOWED) else self.enabled
+
+    @property
+    def enabled_label(self) -> str:
+        """``ls``'s second column: ``ENABLED`` (``REPLICA``/``ALWAYS`` for an enabled trigger
+        that fires for replicated changes), ``DISABLED`` or ``N/A``."""
+        enabled = self.is_enabled
+        if enabled is None:
+            return "N/A"
+        if not enabled:
+            return "DISABLED"
+        firing = self.installed.tgenabled if self.installed is not None else "O"
+        return {"R": "REPLICA", "A": "ALWAYS"}.get(firing, "ENABLED")
+
 
 def _alias(database: str | None) -> str:
     return database or DEFAULT_DB_ALIAS

@@ -7,16 +7,9 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 
-from pgtrigger.runtime import context
+from pgtrigger.runtime import actor, context
 
-
-def actor(request: Any) -> Any:
-    """The primary key of ``request.user`` when authenticated, else None (an integer, a
-    string or a UUID: ``pgtrigger.context()`` encodes it as ``DjangoJSONEncoder`` does)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    return user.pk
+__all__ = ["ContextMiddleware", "actor"]
 
 
 class ContextMiddleware:

@@ -369,3 +369,12 @@ def constraints(timing: Timing, *uris: str, databases: Iterable[str] | None = No
     for alias in aliases:
         with connections[alias].cursor() as cursor:
             cursor.execute(f"SET CONSTRAINTS {names} {timing}")
+
+
+def actor(request: Any) -> Any:
+    """The primary key of ``request.user`` when authenticated, else None (an integer, a
+    string or a UUID: ``pgtrigger.context()`` encodes it as ``DjangoJSONEncoder`` does)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return user.pk

@@ -15,10 +15,32 @@ from django.db import models
 from django.db.models import deletion
 from django.db.models.fields.reverse_related import ForeignObjectRel
 
-from pgtrigger import options
+from pgtrigger import options, registry
 
 if TYPE_CHECKING:
     from pgtrigger.contrib.soft_delete import SoftDelete
+
+
+_SOFT_DELETE = "pgtrigger.contrib.soft_delete.SoftDelete"
+
+
+def declared(model: type[models.Model]) -> list[SoftDelete]:
+    """The ``SoftDelete`` triggers of ``model`` (or of its concrete model).
+
+    Those of ``Meta.triggers`` and those registered with ``pgtrigger.register``. The class is
+    known by its dotted path: the recipe imports this module, not the other way round.
+    """
+    candidates = (model, options.concrete_options(model).model)
+    found: list[SoftDelete] = []
+    triggers = [t for c in candidates for t in getattr(c._meta, "triggers", None) or []]
+    triggers += [t for m, t in registry.registered() if m in candidates]
+    for trigger in triggers:
+        is_soft_delete = any(
+            f"{k.__module__}.{k.__qualname__}" == _SOFT_DELETE for k in type(trigger).__mro__
+        )
+        if is_soft_delete and not any(t is trigger for t in found):
+            found.append(trigger)
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,8 +81,6 @@ def children(model: type[models.Model]) -> list[Edge]:
     Self-referential foreign keys are left out: Django deletes a tree in one statement, whose
     later rows a cascade from an earlier row would have modified (a PostgreSQL error).
     """
-    from pgtrigger.contrib.soft_delete import declared
-
     opts = options.concrete_options(model)
     edges = []
     found = relations(opts.model)
@@ -77,8 +97,6 @@ def children(model: type[models.Model]) -> list[Edge]:
 
 def parents(model: type[models.Model]) -> list[Edge]:
     """The edges into ``model`` from parents that declare ``SoftDelete(cascade=True)``."""
-    from pgtrigger.contrib.soft_delete import declared
-
     child = _concrete(model)
     soft = declared(child)
     edges = []
@@ -92,8 +110,6 @@ def parents(model: type[models.Model]) -> list[Edge]:
 
 
 def _cascades(model: type[models.Model], start: type[models.Model], start_cascade: bool) -> bool:
-    from pgtrigger.contrib.soft_delete import declared
-
     if model is start:
         return start_cascade
     return any(trigger.cascade for trigger in declared(model))
@@ -123,8 +139,6 @@ def cycle(model: type[models.Model], cascade: bool = True) -> list[Edge]:
 def reaches(source: type[models.Model], target: type[models.Model]) -> bool:
     """Whether the declared cascades lead from ``source`` to ``target`` (an edge from
     ``target`` to ``source`` is then part of a cycle)."""
-    from pgtrigger.contrib.soft_delete import declared
-
     source, target = _concrete(source), _concrete(target)
     seen = {source}
     queue = [source]

@@ -10,9 +10,10 @@ from django.core import checks
 from django.db import models
 from django.db.models.functions import Now
 
-from pgtrigger import context_sql, errors, options, sql
+from pgtrigger import context_sql, errors, sql
 from pgtrigger.contrib import _columns, _raise, _schemas
 from pgtrigger.contrib import _soft_delete_graph as _graph
+from pgtrigger.contrib._soft_delete_graph import declared
 from pgtrigger.primitives import Before, Delete, Insert, Operation, Row, UpdateOf
 from pgtrigger.trigger import Trigger
 
@@ -295,23 +296,6 @@ class SoftDelete(Trigger):
                 id="pgtrigger.E108",
             )
         ]
-
-
-def declared(model: type[models.Model]) -> list[SoftDelete]:
-    """The ``SoftDelete`` triggers of ``model`` (or of its concrete model).
-
-    Those of ``Meta.triggers`` and those registered with ``pgtrigger.register``.
-    """
-    from pgtrigger import registry
-
-    candidates = (model, options.concrete_options(model).model)
-    found: list[SoftDelete] = []
-    triggers = [t for c in candidates for t in getattr(c._meta, "triggers", None) or []]
-    triggers += [t for m, t in registry.registered() if m in candidates]
-    for trigger in triggers:
-        if isinstance(trigger, SoftDelete) and not any(t is trigger for t in found):
-            found.append(trigger)
-    return found
 
 
 # A line of the function: its depth, and its text or a function of its indent (a statement

@@ -7,8 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
-from pgtrigger.middleware import actor
-from pgtrigger.runtime import context
+from pgtrigger.runtime import actor, context
 
 
 class ActorAdminMixin(admin.ModelAdmin):

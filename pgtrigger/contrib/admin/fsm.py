@@ -15,8 +15,7 @@ from pgtrigger import errors, registry
 from pgtrigger.contrib import _columns
 from pgtrigger.contrib.admin._actor import ActorAdminMixin
 from pgtrigger.contrib.fsm import ANY, FSM, TransitionNotAllowed
-from pgtrigger.middleware import actor
-from pgtrigger.runtime import context
+from pgtrigger.runtime import actor, context
 
 TRANSITION = "_pgtrigger_transition"
 """The name of the transition buttons; the value is ``[field, target]`` as JSON."""

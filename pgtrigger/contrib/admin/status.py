@@ -27,7 +27,6 @@ from django.urls import URLPattern, path
 
 from pgtrigger import installation
 from pgtrigger.installation import Status, TriggerStatus
-from pgtrigger.management.commands import pgtrigger as command
 
 ACTIONS = {
     "install": "Install selected triggers",
@@ -72,11 +71,7 @@ class Row:
     @property
     def enabled(self) -> str:
         """``ENABLED``, ``DISABLED``, ``REPLICA``, ``ALWAYS`` or ``N/A``, as ``ls`` prints."""
-        enabled = command._enabled(self.state)
-        label = command._ENABLED_LABELS[enabled][0]
-        if enabled and self.state.installed is not None:
-            label = command._FIRES_LABELS.get(self.state.installed.tgenabled, label)
-        return label
+        return self.state.enabled_label
 
     @functools.cached_property
     def diff(self) -> list[str]:

@@ -30,12 +30,10 @@ _STATUS_COLOURS = {
     Status.PRUNE: "96",
     Status.UNALLOWED: "94",
 }
-_ENABLED_LABELS = {True: ("ENABLED", "92"), False: ("DISABLED", "91"), None: ("N/A", "94")}
+_ENABLED_COLOURS = {"DISABLED": "91", "N/A": "94"}  # ENABLED, REPLICA, ALWAYS: "92"
 # What ``ls --check`` fails on: the database is not as the declarations say. An INSTALLED but
 # disabled trigger is drift too (protection is off), unless ``--allow-disabled``.
 DRIFT = (Status.OUTDATED, Status.UNINSTALLED, Status.PRUNE)
-# Enabled triggers that also fire for replicated changes (``pg_trigger.tgenabled``).
-_FIRES_LABELS = {"R": "REPLICA", "A": "ALWAYS"}
 # 4.x's log lines, one per trigger acted on.
 _DONE = {
     "install": "Installing",
@@ -298,9 +296,8 @@ class Command(BaseCommand):
         """
         lines = []
         for row in rows:
-            label, enabled_colour = _ENABLED_LABELS[_enabled(row)]
-            if _enabled(row) and row.installed is not None:
-                label = _FIRES_LABELS.get(row.installed.tgenabled, label)
+            label = row.enabled_label
+            enabled_colour = _ENABLED_COLOURS.get(label, "92")
             lines.append(
                 (row.status.value, _STATUS_COLOURS[row.status], label, enabled_colour, row.uri)
             )
@@ -344,16 +341,11 @@ def _drift_label(row: TriggerStatus) -> str:
     return "DISABLED" if row.status == Status.INSTALLED else row.status.value
 
 
-def _enabled(row: TriggerStatus) -> bool | None:
-    """Enabled or not; None when there is no installed trigger to ask (or it is not allowed)."""
-    return None if row.status in (Status.UNINSTALLED, Status.UNALLOWED) else row.enabled
-
-
 def _as_json(row: TriggerStatus, database: str) -> dict[str, Any]:
     return {
         "uri": row.uri,
         "status": row.status.value,
-        "enabled": _enabled(row),
+        "enabled": row.is_enabled,
         "database": database,
         # How the installed trigger differs from its declaration (``pgtrigger.drift.Drift``).
         "drift": [reason.value for reason in row.drift],
