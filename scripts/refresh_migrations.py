@@ -3,7 +3,8 @@
 The test apps and the cookbook keep one set of migrations, written as ``makemigrations``
 writes them. When the SQL that a declaration compiles to changes (a library change, not a
 declaration change), this rewrites the latest ``TriggerSql`` of each registered trigger to
-what the declaration compiles to now, instead of adding ``AlterTrigger`` migrations.
+what the declaration compiles to now (its SQL and its declaration fingerprint), instead of adding
+``AlterTrigger`` migrations. ``UpsertTriggerSql`` (files django-pgtrigger 4.x wrote) is left as is.
 
 Usage: ``python scripts/refresh_migrations.py [--check]`` (with ``DJANGO_SETTINGS_MODULE``
 set as for the tests); ``--check`` exits 1 when a file would change.
@@ -47,7 +48,9 @@ def main() -> int:
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("TriggerSql", "UpsertTriggerSql")
+                    # Files 4.x wrote (UpsertTriggerSql) stay as they came out: they are current
+                    # as long as their declaration is unchanged.
+                    and node.func.attr == "TriggerSql"
                 ):
                     kwargs = {k.arg: k.value for k in node.keywords}
                     try:
@@ -61,7 +64,8 @@ def main() -> int:
             if compiled is None:
                 continue
             written = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
-            if written.get("hash") == compiled.hash:
+            same = (written.get("hash"), written.get("declaration"))
+            if same == (compiled.hash, compiled.declaration):
                 continue
             text, _ = serializer_factory(compiled).serialize()
             edits.setdefault(path, []).append((node, text))

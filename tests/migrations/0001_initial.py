@@ -119,6 +119,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body='FOR EACH ROW WHEN ((OLD."created_at" IS DISTINCT FROM (NEW."created_at")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_protect_created_at_ebede"\') = 0)) EXECUTE FUNCTION "pgtrigger_protect_created_at_ebede"()',
                     constraint=False,
+                    declaration="52e031a58a5da325d39202dc508b0e545b1c88d3",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'created_at is read-only';\nEND;\n",
                     hash="aa47df5b028b33d7013fa86821878ffa4c49059d",
@@ -134,6 +135,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_delete_c23f8\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_delete_c23f8\"()",
                     constraint=False,
+                    declaration="1dabb3459ab0007ba22341bddb18e27059e30803",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;\nEND;\n",
                     hash="7fd5768bc9fbf2f55eabd21ed3dcc6233db6eb35",
@@ -149,6 +151,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body='FOR EACH ROW WHEN ((OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_log_update_0772f"\') = 0)) EXECUTE FUNCTION "pgtrigger_log_update_0772f"()',
                     constraint=False,
+                    declaration="ba9e03e8758821b8410be7c791a42b03177d37a4",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO tests_logentry (level, old_field, new_field) VALUES (\'ROW\', OLD."name", NEW."name"); RETURN NULL;\nEND;\n',
                     hash="910b6ce359fde8abdef5e64444ea056607dcb059",
@@ -164,6 +167,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_membership_delete_d86b2\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_membership_delete_d86b2\"()",
                     constraint=False,
+                    declaration="8e7f15f52ddc15435a4a816542f2e27b2c11fc9a",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'memberships are permanent';\nEND;\n",
                     hash="4f4c0934fb8dcf2c39727c5fc093d5616b345d26",
@@ -179,6 +183,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body="FOR EACH ROW WHEN ((OLD.\"is_superuser\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_superuser_delete_fa66f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_superuser_delete_fa66f\"()",
                     constraint=False,
+                    declaration="201e655d2e52c57df5a94ab1ca15fa16d1160d2d",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'superusers cannot be deleted';\nEND;\n",
                     hash="9261c35ad5aff0094edad1e53a15bf118b620c76",
