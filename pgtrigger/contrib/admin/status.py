@@ -165,10 +165,15 @@ def targets(action: str, selected: Iterable[Row], all_rows: Iterable[Row]) -> li
 
 
 def run(action: str, target: Target) -> list[str]:
-    """Run ``manage.py pgtrigger <action> [uris] -d <database>``; return its output lines."""
-    out = io.StringIO()
-    call_command("pgtrigger", action, *target.uris, database=target.database, stdout=out)
-    return [line for line in out.getvalue().splitlines() if line]
+    """Run ``manage.py pgtrigger <action> [uris] -d <database>``; return its output lines.
+
+    The action lines go to stderr, as 4.x logged them; the summary to stdout.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "pgtrigger", action, *target.uris, database=target.database, stdout=out, stderr=err
+    )
+    return [line for line in (err.getvalue() + out.getvalue()).splitlines() if line]
 
 
 class TriggerStatusAdmin(admin.ModelAdmin):
