@@ -86,12 +86,15 @@ def _outer(name: str) -> str:
 class _Setting:
     """One setting changed by our statements in the current transaction."""
 
-    __slots__ = ("known", "set_at", "stashed_at", "value")
+    __slots__ = ("known", "set_at", "stashed", "value")
 
     def __init__(self, value: str | None, at: int) -> None:
         self.value = value  # ours, or None: the outer value was put back
         self.known = True  # False: a savepoint rollback may have changed it
-        self.stashed_at = at  # when the outer value was kept in the helper setting
+        # When the outer value was kept in the helper setting: first when the transaction
+        # first changed it, then again at each block entered after it was put back (the
+        # queries in between may have changed it, with a SET of their own), oldest first.
+        self.stashed = [at]
         self.set_at = at
 
 
@@ -113,10 +116,15 @@ class _Transaction:
         wanted = dict(desired)
         for name, value in desired:
             setting = self.settings.get(name)
+            current = f"COALESCE(current_setting({sql.quote_literal(name)}, true), '')"
             if setting is None:
-                current = f"COALESCE(current_setting({sql.quote_literal(name)}, true), '')"
                 calls.append(_set_config(_outer(name), current))
                 self.settings[name] = setting = _Setting(None, self.seq)
+            elif setting.value is None and setting.known:
+                # Ours was put back: what the setting holds now is the outer value, maybe a
+                # newer one (a SET run since), which leaving this block must put back.
+                calls.append(_set_config(_outer(name), current))
+                setting.stashed.append(self.seq)
             if setting.value != value or not setting.known:
                 calls.append(_set_config(name, sql.quote_literal(value)))
                 setting.value, setting.known, setting.set_at = value, True, self.seq
@@ -146,12 +154,29 @@ class _Transaction:
         at = at or 0
         self.savepoints = {n: s for n, s in self.savepoints.items() if s <= at}
         for name_, setting in list(self.settings.items()):
-            if setting.stashed_at > at:  # back to the outer value; the helper is undone too
+            setting.stashed = [stashed for stashed in setting.stashed if stashed <= at]
+            if not setting.stashed:  # back to the outer value; the helper is undone too
                 del self.settings[name_]
                 self.synced = None
             elif setting.set_at > at:
                 setting.known = False
                 self.synced = None
+
+
+def settle(connection: Any, desired: Settings) -> None:
+    """Bring the open transaction of ``connection`` to ``desired`` now, if it differs.
+
+    For where no query of ours follows to carry the change (the driver's commit). Sends
+    nothing outside a transaction, in a failed one (where only a rollback runs) or when the
+    transaction already holds ``desired``; never connects.
+    """
+    transaction: _Transaction | None = getattr(connection, _TRANSACTION, None)
+    raw = connection.connection
+    if transaction is None or raw is None or _status(raw) != _INTRANS:
+        return
+    statement = transaction.changes(desired)
+    if statement is not None:
+        _run(connection, statement)
 
 
 def _set_config(name: str, value_sql: str) -> str:

@@ -128,7 +128,8 @@ def test_schema_sets_and_restores_search_path():
         cursor.execute('CREATE SCHEMA "tenant one"')
         cursor.execute("SHOW search_path")
         before = cursor.fetchone()[0]
-    with pgtrigger.schema("tenant one", "public"), connection.cursor() as cursor:
+    # Names are written bare, as in 4.x: one that needs quotes is passed quoted.
+    with pgtrigger.schema('"tenant one"', "public"), connection.cursor() as cursor:
         cursor.execute("SELECT current_schemas(false)")
         assert cursor.fetchone()[0] == ["tenant one", "public"]
     with connection.cursor() as cursor:
