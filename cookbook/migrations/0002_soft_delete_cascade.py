@@ -39,11 +39,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_97b57\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_97b57\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_97b57,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_97b57\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"cookbook_project"\') OR to_regclass(\'"cookbook_project"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_project"\'), to_regclass(\'"cookbook_project"\'))) THEN\n        UPDATE "cookbook_project" SET "is_active" = false WHERE "cookbook_project"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_project"\'), to_regclass(\'"cookbook_project"\'))::text) USING OLD."id";\n    END IF;\n    IF to_regclass(\'"cookbook_task"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_task"\'), to_regclass(\'"cookbook_task"\')) THEN\n        DELETE FROM "cookbook_task" WHERE "cookbook_task"."project_id" = OLD."id" AND "cookbook_task"."deleted_at" IS NULL;\n    ELSE\n        EXECUTE format(\'DELETE FROM %1$s WHERE %1$s."project_id" = $1 AND %1$s."deleted_at" IS NULL\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_task"\'), to_regclass(\'"cookbook_task"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="cf103e651e5cfa09bc84f069df325494e4d29916",
+                    hash="1b2036d45aa335ac06c03340c7f83002c8ed3304",
                     pgid="pgtrigger_soft_delete_97b57",
                     table="cookbook_project",
                 ),
@@ -73,11 +73,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_8381c\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_8381c\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_8381c,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_8381c\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"cookbook_task"\') OR to_regclass(\'"cookbook_task"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_task"\'), to_regclass(\'"cookbook_task"\'))) THEN\n        UPDATE "cookbook_task" SET "deleted_at" = now() WHERE "cookbook_task"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_task"\'), to_regclass(\'"cookbook_task"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="ce19e9a802fe59b44292db9cb33e2918bc831416",
+                    hash="2f403cd11f8d5b41f2fcdc2b4f363e7e98e35822",
                     pgid="pgtrigger_soft_delete_8381c",
                     table="cookbook_task",
                 ),

@@ -52,11 +52,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="change_reason",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_change_reason_70a73\"') = 0)) EXECUTE FUNCTION \"pgtrigger_change_reason_70a73\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_change_reason_70a73,') = 0)) EXECUTE FUNCTION \"pgtrigger_change_reason_70a73\"()",
                     constraint=False,
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    NEW.\"change_reason\" := (NULLIF(current_setting('pgtrigger.context', true), '')::jsonb ->> 'reason');\n    RETURN NEW;\nEND;\n",
-                    hash="b229ba26fd67603113f0757f4723dd88f39d4e5c",
+                    hash="9ef30cfee61ed913d9f8dbfc10dd29bf2ab52724",
                     pgid="pgtrigger_change_reason_70a73",
                     table="cookbook_article",
                 ),
@@ -67,11 +67,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_aa289\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_aa289\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_aa289,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_aa289\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    IF (TG_RELID = to_regclass('\"cookbook_article\"') OR to_regclass('\"cookbook_article\"') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || '.\"cookbook_article\"'), to_regclass('\"cookbook_article\"'))) THEN\n        UPDATE \"cookbook_article\" SET \"is_active\" = false, \"deleted_by_id\" = CAST((NULLIF(current_setting('pgtrigger.context', true), '')::jsonb ->> 'actor') AS integer) WHERE \"cookbook_article\".\"id\" = OLD.\"id\";\n    ELSE\n        EXECUTE format('UPDATE %1$s SET \"is_active\" = false, \"deleted_by_id\" = CAST((NULLIF(current_setting(''pgtrigger.context'', true), '''')::jsonb ->> ''actor'') AS integer) WHERE %1$s.\"id\" = $1', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || '.\"cookbook_article\"'), to_regclass('\"cookbook_article\"'))::text) USING OLD.\"id\";\n    END IF;\n    RETURN NULL;\nEND;\n",
-                    hash="697069cfbe91dd350eeb4b45244e0d6addf11fc2",
+                    hash="7378b1a9124add69d4df01785a5d7180d83d6871",
                     pgid="pgtrigger_soft_delete_aa289",
                     table="cookbook_article",
                 ),
@@ -82,11 +82,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_73796\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_73796\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_versioning_73796,') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_73796\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: cookbook.Article:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n',
-                    hash="d4fdc5411ddc498234a0db1b4391a6fd65417b1e",
+                    hash="c6eacca04c9cdf0d970d2d1f1a1b9abddf7c3488",
                     pgid="pgtrigger_versioning_73796",
                     table="cookbook_article",
                 ),

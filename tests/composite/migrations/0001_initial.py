@@ -35,11 +35,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_db48e\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_db48e\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_db48e,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_db48e\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"composite_tests_softcompositepk"\') OR to_regclass(\'"composite_tests_softcompositepk"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."composite_tests_softcompositepk"\'), to_regclass(\'"composite_tests_softcompositepk"\'))) THEN\n        UPDATE "composite_tests_softcompositepk" SET "is_active" = false WHERE "composite_tests_softcompositepk"."tenant" = OLD."tenant" AND "composite_tests_softcompositepk"."number" = OLD."number";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."tenant" = $1 AND %1$s."number" = $2\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."composite_tests_softcompositepk"\'), to_regclass(\'"composite_tests_softcompositepk"\'))::text) USING OLD."tenant", OLD."number";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="d357b0dd81ddfedaceb545c4373d96575e70271f",
+                    hash="f0b97a276bc308ec6702523682de500f835a7475",
                     pgid="pgtrigger_soft_delete_db48e",
                     table="composite_tests_softcompositepk",
                 ),

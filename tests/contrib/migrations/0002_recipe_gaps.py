@@ -143,11 +143,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_max_amount",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_max_amount_068d8\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_max_amount_068d8\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_max_amount_068d8,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_max_amount_068d8\"()",
                     constraint=False,
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "max_amount" = (SELECT max("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = OLD."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "max_amount" = (SELECT max("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING OLD."batch_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."batch_id" IS DISTINCT FROM OLD."batch_id") THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "max_amount" = (SELECT max("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = NEW."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "max_amount" = (SELECT max("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING NEW."batch_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="04f9c8aea5f96c5e54db7186e658721ac56d8700",
+                    hash="11ba408689aa1754e45017d4bdaea536e7411d44",
                     pgid="pgtrigger_sync_max_amount_068d8",
                     table="contrib_tests_batchitem",
                 ),
@@ -158,11 +158,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_min_amount",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_min_amount_c3e63\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_min_amount_c3e63\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_min_amount_c3e63,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_min_amount_c3e63\"()",
                     constraint=False,
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "min_amount" = (SELECT min("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = OLD."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "min_amount" = (SELECT min("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING OLD."batch_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."batch_id" IS DISTINCT FROM OLD."batch_id") THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "min_amount" = (SELECT min("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = NEW."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "min_amount" = (SELECT min("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING NEW."batch_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="e684da01d345dcb5e5ffaf84f6e68c764a09588c",
+                    hash="87286b393021f26cf3c0344afbf02714a5302b33",
                     pgid="pgtrigger_sync_min_amount_c3e63",
                     table="contrib_tests_batchitem",
                 ),
@@ -173,11 +173,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_all",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."amount" IS DISTINCT FROM NEW."amount") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_all_335c8"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_all_335c8"()',
+                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name" OR OLD."amount" IS DISTINCT FROM NEW."amount") AND (strpos(translate(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'{}"\', \',,,\'), \',pgtrigger_read_only_all_335c8,\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_all_335c8"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_all\"; read-only fields: id, name, amount' USING ERRCODE = 'PGT02', DETAIL = 'trigger: contrib_tests.FrozenAll:read_only_all';\nEND;\n",
-                    hash="add1e2d324aca2c9547f5630f20d67556c02d384",
+                    hash="e2065d303c66c569c2b233998b84454a7a530b42",
                     pgid="pgtrigger_read_only_all_335c8",
                     table="contrib_tests_frozenall",
                 ),
@@ -188,11 +188,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="gated_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN (((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'published\'))) AND (OLD."locked")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_gated_fsm_14ee4"\') = 0)) EXECUTE FUNCTION "pgtrigger_gated_fsm_14ee4"()',
+                    body="FOR EACH ROW WHEN (((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'draft' AND NEW.\"status\" IS NOT DISTINCT FROM 'published'))) AND (OLD.\"locked\")) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_gated_fsm_14ee4,') = 0)) EXECUTE FUNCTION \"pgtrigger_gated_fsm_14ee4\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'gated_fsm', '''draft'' -> ''published''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.GatedDocument:gated_fsm';\nEND;\n",
-                    hash="4f021a507870eaf3fd97852879ce8482a6871968",
+                    hash="91f5d983e916f24e9464b29303e81defff9e03ca",
                     pgid="pgtrigger_gated_fsm_14ee4",
                     table="contrib_tests_gateddocument",
                 ),
@@ -203,11 +203,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="stage_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."stage" IS DISTINCT FROM NEW."stage" AND NOT ((OLD."stage" IS NOT DISTINCT FROM 1 AND NEW."stage" IS NOT DISTINCT FROM 2) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 3) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 4))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_stage_fsm_3be08"\') = 0)) EXECUTE FUNCTION "pgtrigger_stage_fsm_3be08"()',
+                    body='FOR EACH ROW WHEN ((OLD."stage" IS DISTINCT FROM NEW."stage" AND NOT ((OLD."stage" IS NOT DISTINCT FROM 1 AND NEW."stage" IS NOT DISTINCT FROM 2) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 3) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 4))) AND (strpos(translate(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'{}"\', \',,,\'), \',pgtrigger_stage_fsm_3be08,\') = 0)) EXECUTE FUNCTION "pgtrigger_stage_fsm_3be08"()',
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'stage', quote_nullable(OLD.\"stage\"::text), quote_nullable(NEW.\"stage\"::text), TG_TABLE_NAME, 'stage_fsm', '1 -> 2, 2 -> 3, 2 -> 4' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.Job:stage_fsm';\nEND;\n",
-                    hash="b98aafaea7ed7f7638c315fe60c1b236d3717463",
+                    hash="c7abbd405f419c58bbeb6bdedf10c6c394dced74",
                     pgid="pgtrigger_stage_fsm_3be08",
                     table="contrib_tests_job",
                 ),
@@ -218,11 +218,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="mirror_name",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_mirror_name_8f2ef\"') = 0)) EXECUTE FUNCTION \"pgtrigger_mirror_name_8f2ef\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_mirror_name_8f2ef,') = 0)) EXECUTE FUNCTION \"pgtrigger_mirror_name_8f2ef\"()",
                     constraint=False,
                     event="BEFORE INSERT OR UPDATE",
                     function='\nBEGIN\n    NEW."name_copy" := NEW."name";\n    RETURN NEW;\nEND;\n',
-                    hash="d2436a37c878db0039babaf66f3a5afc043aac7d",
+                    hash="f4cb4b1e3f96513ee5bddf4cb044458ec1316f67",
                     pgid="pgtrigger_mirror_name_8f2ef",
                     table="contrib_tests_mirrored",
                 ),
@@ -233,11 +233,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="open_draft_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_open_draft_fsm_4a00c"\') = 0)) EXECUTE FUNCTION "pgtrigger_open_draft_fsm_4a00c"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'draft') OR (OLD.\"status\" IS NOT DISTINCT FROM 'published' AND NEW.\"status\" IS NOT DISTINCT FROM 'archived'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_open_draft_fsm_4a00c,') = 0)) EXECUTE FUNCTION \"pgtrigger_open_draft_fsm_4a00c\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'open_draft_fsm', '''draft'' -> *, ''published'' -> ''archived''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.OpenDraft:open_draft_fsm';\nEND;\n",
-                    hash="ed17f9a253d76494b9167333f4f994dae8c663e5",
+                    hash="2ea05f4e7cbbb35e532b80d8ba5f389084e0e440",
                     pgid="pgtrigger_open_draft_fsm_4a00c",
                     table="contrib_tests_opendraft",
                 ),

@@ -54,11 +54,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_77e59\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_77e59\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_77e59,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_77e59\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"contrib_tests_setnullsoftchild"\') OR to_regclass(\'"contrib_tests_setnullsoftchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_setnullsoftchild"\'), to_regclass(\'"contrib_tests_setnullsoftchild"\'))) THEN\n        UPDATE "contrib_tests_setnullsoftchild" SET "is_active" = false WHERE "contrib_tests_setnullsoftchild"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_setnullsoftchild"\'), to_regclass(\'"contrib_tests_setnullsoftchild"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="6a5ab83006753a0f20e93cd014319018fb7773e9",
+                    hash="781efd751f280c571fb6bd9a39a21b212b2f1030",
                     pgid="pgtrigger_soft_delete_77e59",
                     table="contrib_tests_setnullsoftchild",
                 ),
@@ -69,11 +69,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_0b67c\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_0b67c\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_0b67c,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_0b67c\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"contrib_tests_softchild"\') OR to_regclass(\'"contrib_tests_softchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))) THEN\n        UPDATE "contrib_tests_softchild" SET "deleted_at" = now() WHERE "contrib_tests_softchild"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))::text) USING OLD."id";\n    END IF;\n    IF to_regclass(\'"contrib_tests_softgrandchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\')) THEN\n        DELETE FROM "contrib_tests_softgrandchild" WHERE "contrib_tests_softgrandchild"."child_id" = OLD."id" AND "contrib_tests_softgrandchild"."status" IS DISTINCT FROM \'gone\';\n    ELSE\n        EXECUTE format(\'DELETE FROM %1$s WHERE %1$s."child_id" = $1 AND %1$s."status" IS DISTINCT FROM \'\'gone\'\'\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="f72c1952b90d6e14bc794fbda53fb647cc453e1a",
+                    hash="ffaa1a7bda74a7cfdf70d87308c94bbd71f51f1e",
                     pgid="pgtrigger_soft_delete_0b67c",
                     table="contrib_tests_softchild",
                 ),
@@ -84,11 +84,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="frozen",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((NOT OLD.\"is_active\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_frozen_9057f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_frozen_9057f\"()",
+                    body="FOR EACH ROW WHEN ((NOT OLD.\"is_active\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_frozen_9057f,') = 0)) EXECUTE FUNCTION \"pgtrigger_frozen_9057f\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"frozen\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: contrib_tests.SoftFrozen:frozen';\nEND;\n",
-                    hash="791be354cfbe33b991635c3642605c1bcdbb79d6",
+                    hash="d2cfe934919d676b56b10dd705596217e1913244",
                     pgid="pgtrigger_frozen_9057f",
                     table="contrib_tests_softfrozen",
                 ),
@@ -99,11 +99,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_fa44a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_fa44a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_fa44a,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_fa44a\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"contrib_tests_softfrozen"\') OR to_regclass(\'"contrib_tests_softfrozen"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softfrozen"\'), to_regclass(\'"contrib_tests_softfrozen"\'))) THEN\n        UPDATE "contrib_tests_softfrozen" SET "is_active" = false WHERE "contrib_tests_softfrozen"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softfrozen"\'), to_regclass(\'"contrib_tests_softfrozen"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="24f330286d1c3b9c8f536cabf9c02f6a025fec64",
+                    hash="14e6117543db016522d7e7fcbd9e2c8c13bd6ef0",
                     pgid="pgtrigger_soft_delete_fa44a",
                     table="contrib_tests_softfrozen",
                 ),
@@ -132,11 +132,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_72db2\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_72db2\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_72db2,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_72db2\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"contrib_tests_softgrandchild"\') OR to_regclass(\'"contrib_tests_softgrandchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\'))) THEN\n        UPDATE "contrib_tests_softgrandchild" SET "status" = \'gone\' WHERE "contrib_tests_softgrandchild"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "status" = \'\'gone\'\' WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="7219438097e4fd0264e04b705449d31f16ee0966",
+                    hash="9ca10f85f8ce3aa5d3ad8a204c4be374f02b5a0a",
                     pgid="pgtrigger_soft_delete_72db2",
                     table="contrib_tests_softgrandchild",
                 ),
@@ -167,11 +167,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_04c1a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_04c1a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_04c1a,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_04c1a\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"contrib_tests_softnode"\') OR to_regclass(\'"contrib_tests_softnode"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softnode"\'), to_regclass(\'"contrib_tests_softnode"\'))) THEN\n        UPDATE "contrib_tests_softnode" SET "is_active" = false WHERE "contrib_tests_softnode"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softnode"\'), to_regclass(\'"contrib_tests_softnode"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="7d4642ff6503176264c4269f6063f69abdf0b633",
+                    hash="aa813f787cba496a21fdf14e873fc0a8ce1a6088",
                     pgid="pgtrigger_soft_delete_04c1a",
                     table="contrib_tests_softnode",
                 ),
@@ -237,11 +237,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_5e2ca\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_5e2ca\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_5e2ca,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_5e2ca\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"contrib_tests_softparent"\') OR to_regclass(\'"contrib_tests_softparent"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))) THEN\n        UPDATE "contrib_tests_softparent" SET "is_active" = false WHERE "contrib_tests_softparent"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))::text) USING OLD."id";\n    END IF;\n    IF to_regclass(\'"contrib_tests_softchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\')) THEN\n        DELETE FROM "contrib_tests_softchild" WHERE "contrib_tests_softchild"."parent_id" = OLD."id" AND "contrib_tests_softchild"."deleted_at" IS NULL;\n    ELSE\n        EXECUTE format(\'DELETE FROM %1$s WHERE %1$s."parent_id" = $1 AND %1$s."deleted_at" IS NULL\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="b992c4adf27a82df4011c8c8d96d1790591669d5",
+                    hash="bc76f7596ebf02edc5a55f7867f0ae66c04b6e85",
                     pgid="pgtrigger_soft_delete_5e2ca",
                     table="contrib_tests_softparent",
                 ),

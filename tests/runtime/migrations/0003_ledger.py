@@ -29,11 +29,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="ledger_name_read_only",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_ledger_name_read_only_bab33"\') = 0)) EXECUTE FUNCTION "pgtrigger_ledger_name_read_only_bab33"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"name\" IS DISTINCT FROM NEW.\"name\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_ledger_name_read_only_bab33,') = 0)) EXECUTE FUNCTION \"pgtrigger_ledger_name_read_only_bab33\"()",
                     constraint=False,
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"ledger_name_read_only\"; read-only fields: name' USING ERRCODE = 'PGT02', DETAIL = 'trigger: runtime_tests.Ledger:ledger_name_read_only';\nEND;\n",
-                    hash="31c30e0dd16bda399b58932f674d4ebe3253bbb1",
+                    hash="220b5b053280d7194fbcdae9c4d9574e44d81da0",
                     pgid="pgtrigger_ledger_name_read_only_bab33",
                     table="runtime_tests_ledger",
                 ),
@@ -44,11 +44,11 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="ledger_soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_ledger_soft_delete_c7112\"') = 0)) EXECUTE FUNCTION \"pgtrigger_ledger_soft_delete_c7112\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_ledger_soft_delete_c7112,') = 0)) EXECUTE FUNCTION \"pgtrigger_ledger_soft_delete_c7112\"()",
                     constraint=False,
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF (TG_RELID = to_regclass(\'"runtime_tests_ledger"\') OR to_regclass(\'"runtime_tests_ledger"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_ledger"\'), to_regclass(\'"runtime_tests_ledger"\'))) THEN\n        UPDATE "runtime_tests_ledger" SET "is_active" = false WHERE "runtime_tests_ledger"."id" = OLD."id";\n    ELSE\n        EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_ledger"\'), to_regclass(\'"runtime_tests_ledger"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="debcae58bde16243abfdc303761f93444e953a6f",
+                    hash="4a6834bfa2d0df2c718596df38f6606944477e86",
                     pgid="pgtrigger_ledger_soft_delete_c7112",
                     table="runtime_tests_ledger",
                 ),
