@@ -29,7 +29,8 @@ How the ``SELECT set_config(...)`` travels with the query, by measurement (``mak
   extra round trips), its ``WITH HOLD`` cursor outliving the ``COMMIT`` as in autocommit.
 
 Statements that PostgreSQL refuses inside a transaction block (``VACUUM``,
-``CREATE INDEX CONCURRENTLY``, ...) and transaction control statements are sent unchanged.
+``CREATE INDEX CONCURRENTLY``, ...) and transaction control statements are sent unchanged
+(:mod:`pgtrigger.statements` recognises them).
 """
 
 from __future__ import annotations
@@ -45,31 +46,13 @@ try:  # psycopg 3 (psycopg2 has no pipeline, and binds parameters on the client)
 except ImportError:  # pragma: no cover - the psycopg2 CI leg
     psycopg = None  # type: ignore[assignment]
 
-from pgtrigger import sql
+from pgtrigger import sql, statements
 
 # (setting, value) pairs, sorted: what the current context wants on a connection.
 Settings = tuple[tuple[str, str], ...]
 
 _IDLE, _INTRANS = 0, 2  # libpq PQTRANS_* (psycopg 3's pgconn and psycopg2 alike)
 
-# Transaction control (tracked for savepoints, never given settings) and statements that
-# PostgreSQL refuses in a transaction block (sent without settings). Matched on the first
-# keywords; a leading comment hides a statement from this list.
-_UNBUNDLED = re.compile(
-    r"""\s*(?:
-        (?:begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction
-          |set\s+transaction|set\s+session\s+characteristics|vacuum|discard|checkpoint
-          |alter\s+system|(?:create|drop)\s+(?:database|tablespace)
-          |(?:create|alter|drop)\s+subscription|reindex\s+(?:\(.*?\)\s*)?(?:system|database))\b
-      | (?:create\s+(?:unique\s+)?index|drop\s+index|reindex|alter\s+table)\b[^;]*\bconcurrently\b
-    )""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
-)
-# The first three letters of the statements _UNBUNDLED matches: most queries skip the regex.
-_UNBUNDLED_STARTS = frozenset(
-    {"beg", "sta", "com", "end", "rol", "abo", "sav", "rel", "pre", "set", "vac", "dis"}
-    | {"che", "alt", "cre", "dro", "rei"}
-)
 _SAVEPOINT = re.compile(
     r"""\s*(?:(savepoint)|(release)(?:\s+savepoint)?
         |(rollback)(?:\s+(?:work|transaction))?\s+to(?:\s+savepoint)?)
@@ -195,11 +178,8 @@ _TRANSACTION = "_pgtrigger_transaction"
 
 
 def _unbundled(sql_text: Any) -> bool:
-    """Whether ``sql_text`` is sent without settings (see ``_UNBUNDLED``)."""
-    if not isinstance(sql_text, str):
-        return False
-    start = sql_text[:16].lstrip()[:3].lower()
-    return start in _UNBUNDLED_STARTS and _UNBUNDLED.match(sql_text) is not None
+    """Whether ``sql_text`` is sent without settings (see :mod:`pgtrigger.statements`)."""
+    return isinstance(sql_text, str) and statements.unbundled(sql_text)
 
 
 def _status(raw: Any) -> int:
