@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 
 _SPACE = " \t\n\r\f\v"
-_WORD = re.compile(r"[^\W\d]\w*", re.UNICODE)  # an unquoted identifier or keyword (with $)
-_WORD_CHARS = re.compile(r"[\w$]*")
+_WORD = re.compile(r"[^\W\d][\w$]*")  # an unquoted identifier or keyword
 _TRUE = ("true", "on", "yes", "1", "t", "y")
 
 # The first three letters of the statements sent unchanged: other queries skip the scan.
@@ -74,9 +73,8 @@ def tokens(text: str, limit: int = 16) -> list[str]:
         else:
             match = _WORD.match(text, i)
             if match:
-                end = _WORD_CHARS.match(text, match.end()).end()
-                found.append(text[i:end].lower())
-                i = end
+                found.append(match.group().lower())
+                i = match.end()
             else:
                 found.append(c)
                 i += 1

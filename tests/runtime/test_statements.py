@@ -131,7 +131,8 @@ def test_the_server_refuses_exactly_what_is_recognised():
         "CLUSTER",
         "\n" * 40 + "VACUUM",
         "-- nightly\nVACUUM ANALYZE",
-        "  /* a /* b */ */ CREATE INDEX CONCURRENTLY pgt_statements_idx ON runtime_tests_guarded (id)",
+        "  /* a /* b */ */ CREATE INDEX CONCURRENTLY pgt_statements_idx"
+        " ON runtime_tests_guarded (id)",
     ],
 )
 @pytest.mark.parametrize(
