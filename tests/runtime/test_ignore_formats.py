@@ -87,3 +87,32 @@ def test_a_deferred_trigger_honours_the_417_spelling_when_it_fires():
     assert Child.objects.filter(parent_id=-1).exists()
     Child.objects.all().delete()
     assert Parent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_instead_of_trigger_honours_both_spellings_in_its_body():
+    from tests.models import TestModel, TestView
+
+    trigger = pgtrigger.Trigger(
+        name="view_guard",
+        when=pgtrigger.InsteadOf,
+        operation=pgtrigger.Insert,
+        func="RAISE EXCEPTION 'view is read-only';",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE VIEW tests_testview AS SELECT id, char_field AS name FROM tests_testmodel"
+        )
+    trigger.install(TestView)
+    pgid = trigger.get_pgid(TestView)
+    insert = "INSERT INTO tests_testview (id, name) VALUES (1, 'x')"
+    for setting in (_417([f"x{pgid}"]), _ours([f"{pgid}x"])):
+        with pytest.raises(DatabaseError, match="view is read-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [setting])
+                cursor.execute(insert)
+    for setting in (_417([pgid]), _ours([pgid])):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [setting])
+            cursor.execute(insert)
+    assert TestModel.objects.count() == 0  # ignored: the rows went nowhere
