@@ -9,13 +9,14 @@ in a pytest process of its own with ``tests/pgpubsub_suite/settings.py``.
 from __future__ import annotations
 
 import os
+import pathlib
 import re
 import subprocess
 import sys
 
 import pytest
 
-from tests.migrations_project import REPO
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 TESTS = 40  # in django-pgpubsub 1.3.1's wheel
 
