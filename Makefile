@@ -21,13 +21,15 @@ STAMP417 := $(VENV417)/.installed-4.17.0
 
 .PHONY: demo test lint docs docs-check bench
 
-# tests/pghistory_app runs django-pghistory unchanged; --no-deps, or its requirement would
-# install django-pgtrigger 4.x from PyPI over this package.
+# tests/pghistory_app runs django-pghistory unchanged, tests/pgpubsub_suite django-pgpubsub's
+# own suite; --no-deps, or their requirement would install django-pgtrigger 4.x from PyPI over
+# this package.
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(EDITABLE) '.[dev,docs,bench]' $(foreach p,$(DJANGO),'$(p)')
 	$(BIN)/python -m pip install -q --no-deps django-pghistory==3.9.2
+	$(BIN)/python -m pip install -q --no-deps django-pgpubsub==1.3.1
 	$(if $(filter psycopg2,$(DRIVER)),$(BIN)/python -m pip install -q psycopg2-binary && \
 		$(BIN)/python -m pip uninstall -q -y psycopg psycopg-binary)
 	scripts/ensure_pgbouncer.sh

@@ -35,7 +35,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ignored: contextvars.ContextVar[frozenset[tuple[str | None, str]]] = contextvars.ContextVar(
     "pgtrigger_ignored", default=frozenset()
 )
-# (database alias or None, quoted schema) for the active schema() blocks, outermost first.
+# (database alias or None, schema as written in search_path) for the active schema() blocks,
+# outermost first.
 _search_path: contextvars.ContextVar[tuple[tuple[str | None, str], ...]] = contextvars.ContextVar(
     "pgtrigger_search_path", default=()
 )
@@ -49,6 +50,9 @@ _context: contextvars.ContextVar[tuple[dict[str, Any], str] | None] = contextvar
 _entered: contextvars.ContextVar[tuple[tuple[object, contextvars.Token[Any]], ...]] = (
     contextvars.ContextVar("pgtrigger_entered", default=())
 )
+# The ids of the deferrable triggers ignore() blocks have selected: leaving a block that
+# ignored one puts the setting back at once (see ``ignore._pop``).
+_deferrable_pgids: set[str] = set()
 
 
 @functools.lru_cache(maxsize=256)
@@ -202,10 +206,11 @@ class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
         return f"pgtrigger.ignore{self.uris!r}{tags}"
 
     def _push(self) -> contextvars.Token[Any]:
-        pgids = {
-            trigger.get_pgid(model)
-            for model, trigger in registry.select(*self.uris, tags=self.tags)
-        }
+        selected = registry.select(*self.uris, tags=self.tags)
+        pgids = {trigger.get_pgid(model) for model, trigger in selected}
+        _deferrable_pgids.update(
+            trigger.get_pgid(model) for model, trigger in selected if trigger.timing is not None
+        )
         dbs: list[str | None] = list(self.databases) if self.databases else [None]
         entries = {(db, pgid) for pgid in pgids for db in dbs}
         for alias in self._aliases():
@@ -213,7 +218,15 @@ class ignore(_ContextDecorator):  # lower-case: the public API name from 4.x
         return _ignored.set(_ignored.get() | entries)
 
     def _pop(self, token: contextvars.Token[Any]) -> None:
+        left = _ignored.get()
         _ignored.reset(token)
+        # A deferrable trigger checks the setting when it fires, at commit when deferred: as
+        # in 4.x, a block left before the commit must not reach it. The commit is the driver's
+        # (Django sends no statement for it), so the value is put back now.
+        if any(pgid in _deferrable_pgids for _, pgid in left - _ignored.get()):
+            for alias in self._aliases():
+                connection = connections[alias]
+                transaction_settings.settle(connection, _desired(alias))
 
 
 def is_ignored(*uris: registry.Selector, tags: Iterable[str] = ()) -> bool:
@@ -250,7 +263,11 @@ class schema(_ContextDecorator):  # lower-case: the public API name from 4.x
         dbs: list[str | None] = list(self.databases) if self.databases else [None]
         for alias in self._aliases():
             _install_wrapper(connections[alias])
-        entries = tuple((db, sql.quote_ident(s)) for s in self.schemas for db in dbs)
+        # Written as 4.x wrote them: bare (PostgreSQL folds an unquoted name to lower case,
+        # so "TenantX" finds a schema created as tenantx), only "$user" quoted.
+        entries = tuple(
+            (db, f'"{s}"' if s.startswith("$") else s) for s in self.schemas for db in dbs
+        )
         return _search_path.set(_search_path.get() + entries)
 
     def _pop(self, token: contextvars.Token[Any]) -> None:

@@ -15,10 +15,10 @@ table it creates (``migrate --run-syncdb``, unapplying a ``DeleteModel``), as 4.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.db import connections
+from django.db.utils import load_backend
 
 from pgtrigger import compiler, options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
@@ -170,9 +170,9 @@ def install_schema_editor() -> None:
     backend's (or another app's) schema editor keeps working beside ours.
     """
     for alias in connections:
-        engine = connections.settings[alias]["ENGINE"]
-        backend = importlib.import_module(f"{engine}.base")
-        wrapper = backend.DatabaseWrapper
+        # Resolved as Django resolves it, legacy names included (dj-database-url < 1.0 gives
+        # "django.db.backends.postgresql_psycopg2").
+        wrapper = load_backend(connections.settings[alias]["ENGINE"]).DatabaseWrapper
         if wrapper.vendor != "postgresql":
             continue
         wrapper.SchemaEditorClass = compose_schema_editor(wrapper.SchemaEditorClass)

@@ -29,7 +29,8 @@ How the ``SELECT set_config(...)`` travels with the query, by measurement (``mak
   extra round trips), its ``WITH HOLD`` cursor outliving the ``COMMIT`` as in autocommit.
 
 Statements that PostgreSQL refuses inside a transaction block (``VACUUM``,
-``CREATE INDEX CONCURRENTLY``, ...) and transaction control statements are sent unchanged.
+``CREATE INDEX CONCURRENTLY``, ...) and transaction control statements are sent unchanged
+(:mod:`pgtrigger.statements` recognises them).
 """
 
 from __future__ import annotations
@@ -45,31 +46,13 @@ try:  # psycopg 3 (psycopg2 has no pipeline, and binds parameters on the client)
 except ImportError:  # pragma: no cover - the psycopg2 CI leg
     psycopg = None  # type: ignore[assignment]
 
-from pgtrigger import sql
+from pgtrigger import sql, statements
 
 # (setting, value) pairs, sorted: what the current context wants on a connection.
 Settings = tuple[tuple[str, str], ...]
 
 _IDLE, _INTRANS = 0, 2  # libpq PQTRANS_* (psycopg 3's pgconn and psycopg2 alike)
 
-# Transaction control (tracked for savepoints, never given settings) and statements that
-# PostgreSQL refuses in a transaction block (sent without settings). Matched on the first
-# keywords; a leading comment hides a statement from this list.
-_UNBUNDLED = re.compile(
-    r"""\s*(?:
-        (?:begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction
-          |set\s+transaction|set\s+session\s+characteristics|vacuum|discard|checkpoint
-          |alter\s+system|(?:create|drop)\s+(?:database|tablespace)
-          |(?:create|alter|drop)\s+subscription|reindex\s+(?:\(.*?\)\s*)?(?:system|database))\b
-      | (?:create\s+(?:unique\s+)?index|drop\s+index|reindex|alter\s+table)\b[^;]*\bconcurrently\b
-    )""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
-)
-# The first three letters of the statements _UNBUNDLED matches: most queries skip the regex.
-_UNBUNDLED_STARTS = frozenset(
-    {"beg", "sta", "com", "end", "rol", "abo", "sav", "rel", "pre", "set", "vac", "dis"}
-    | {"che", "alt", "cre", "dro", "rei"}
-)
 _SAVEPOINT = re.compile(
     r"""\s*(?:(savepoint)|(release)(?:\s+savepoint)?
         |(rollback)(?:\s+(?:work|transaction))?\s+to(?:\s+savepoint)?)
@@ -86,12 +69,15 @@ def _outer(name: str) -> str:
 class _Setting:
     """One setting changed by our statements in the current transaction."""
 
-    __slots__ = ("known", "set_at", "stashed_at", "value")
+    __slots__ = ("known", "set_at", "stashed", "value")
 
     def __init__(self, value: str | None, at: int) -> None:
         self.value = value  # ours, or None: the outer value was put back
         self.known = True  # False: a savepoint rollback may have changed it
-        self.stashed_at = at  # when the outer value was kept in the helper setting
+        # When the outer value was kept in the helper setting: first when the transaction
+        # first changed it, then again at each block entered after it was put back (the
+        # queries in between may have changed it, with a SET of their own), oldest first.
+        self.stashed = [at]
         self.set_at = at
 
 
@@ -113,10 +99,15 @@ class _Transaction:
         wanted = dict(desired)
         for name, value in desired:
             setting = self.settings.get(name)
+            current = f"COALESCE(current_setting({sql.quote_literal(name)}, true), '')"
             if setting is None:
-                current = f"COALESCE(current_setting({sql.quote_literal(name)}, true), '')"
                 calls.append(_set_config(_outer(name), current))
                 self.settings[name] = setting = _Setting(None, self.seq)
+            elif setting.value is None and setting.known:
+                # Ours was put back: what the setting holds now is the outer value, maybe a
+                # newer one (a SET run since), which leaving this block must put back.
+                calls.append(_set_config(_outer(name), current))
+                setting.stashed.append(self.seq)
             if setting.value != value or not setting.known:
                 calls.append(_set_config(name, sql.quote_literal(value)))
                 setting.value, setting.known, setting.set_at = value, True, self.seq
@@ -146,12 +137,29 @@ class _Transaction:
         at = at or 0
         self.savepoints = {n: s for n, s in self.savepoints.items() if s <= at}
         for name_, setting in list(self.settings.items()):
-            if setting.stashed_at > at:  # back to the outer value; the helper is undone too
+            setting.stashed = [stashed for stashed in setting.stashed if stashed <= at]
+            if not setting.stashed:  # back to the outer value; the helper is undone too
                 del self.settings[name_]
                 self.synced = None
             elif setting.set_at > at:
                 setting.known = False
                 self.synced = None
+
+
+def settle(connection: Any, desired: Settings) -> None:
+    """Bring the open transaction of ``connection`` to ``desired`` now, if it differs.
+
+    For where no query of ours follows to carry the change (the driver's commit). Sends
+    nothing outside a transaction, in a failed one (where only a rollback runs) or when the
+    transaction already holds ``desired``; never connects.
+    """
+    transaction: _Transaction | None = getattr(connection, _TRANSACTION, None)
+    raw = connection.connection
+    if transaction is None or raw is None or _status(raw) != _INTRANS:
+        return
+    statement = transaction.changes(desired)
+    if statement is not None:
+        _run(connection, statement)
 
 
 def _set_config(name: str, value_sql: str) -> str:
@@ -170,11 +178,8 @@ _TRANSACTION = "_pgtrigger_transaction"
 
 
 def _unbundled(sql_text: Any) -> bool:
-    """Whether ``sql_text`` is sent without settings (see ``_UNBUNDLED``)."""
-    if not isinstance(sql_text, str):
-        return False
-    start = sql_text[:16].lstrip()[:3].lower()
-    return start in _UNBUNDLED_STARTS and _UNBUNDLED.match(sql_text) is not None
+    """Whether ``sql_text`` is sent without settings (see :mod:`pgtrigger.statements`)."""
+    return isinstance(sql_text, str) and statements.unbundled(sql_text)
 
 
 def _status(raw: Any) -> int:

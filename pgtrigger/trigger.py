@@ -55,11 +55,19 @@ def name_problem(name: object) -> str | None:
 def ignore_check_sql(pgid: str) -> str:
     """SQL that is true unless ``pgtrigger.ignore()`` is active for the trigger ``pgid``.
 
+    The setting is an array literal of trigger ids, in one of two spellings: this package
+    sends ``{"id1","id2"}``, django-pgtrigger 4.x (an app server not yet upgraded, during a
+    rolling deploy) sends ``{tbl:id1,id1,tbl:id2,id2}``. ``translate`` turns every ``{``, ``}``
+    and ``"`` into a comma, so an id the setting lists reads ``,<id>,`` in both, and only
+    there: ids are made of letters, digits, ``_`` and ``-``, so neither another id that
+    contains this one nor a ``table:id`` entry can match it. A text search rather than an
+    array cast: it costs a fraction of one, and a malformed value cannot raise.
     ``current_setting(..., true)`` returns NULL instead of raising when the setting was never
     defined, so no exception block (and no subtransaction) is needed.
     """
-    needle = sql.quote_literal(f'"{pgid}"')
-    return f"strpos(COALESCE(current_setting('{sql.IGNORE_SETTING}', true), ''), {needle}) = 0"
+    setting = f"COALESCE(current_setting({sql.quote_literal(sql.IGNORE_SETTING)}, true), '')"
+    needle = sql.quote_literal(f",{pgid},")
+    return f"strpos(translate({setting}, '{{}}\"', ',,,'), {needle}) = 0"
 
 
 class Undo:
@@ -236,8 +244,7 @@ class Trigger:
     def render_function(self, model: type[models.Model]) -> str:
         """The full PL/pgSQL source of the trigger function."""
         ignore = ""
-        if self.when == InsteadOf:
-            # INSTEAD OF triggers have no WHEN clause: check ignore in the body.
+        if self.ignore_in_body():
             ignore = (
                 f"    IF NOT ({ignore_check_sql(self.get_pgid(model))}) THEN\n"
                 "        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n"
@@ -250,6 +257,16 @@ class Trigger:
             "END;\n"
         )
 
+    def ignore_in_body(self) -> bool:
+        """Whether the ignore check goes in the function body rather than in ``WHEN``.
+
+        ``INSTEAD OF`` triggers have no ``WHEN`` clause. A deferrable trigger's ``WHEN`` is
+        evaluated when its event is queued, but 4.x checked ``ignore()`` when the trigger
+        fires (at commit when deferred), so a statement run in an ``ignore()`` block that
+        has ended by the commit is still checked: its body checks, as 4.x's did.
+        """
+        return self.when == InsteadOf or self.timing is not None
+
     def render_when_clause(self, model: type[models.Model]) -> str:
         if self.when == InsteadOf:
             return ""
@@ -257,7 +274,10 @@ class Trigger:
         # the first false operand, so rows the condition rules out never pay the ignore check.
         condition = self.render_condition(model)
         parts = [condition] if condition else []
-        parts.append(ignore_check_sql(self.get_pgid(model)))
+        if not self.ignore_in_body():
+            parts.append(ignore_check_sql(self.get_pgid(model)))
+        if not parts:
+            return ""
         return "WHEN (" + " AND ".join(f"({part})" for part in parts) + ")"
 
     def get_referencing(self, model: type[models.Model]) -> Referencing | None:

@@ -41,12 +41,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_deletes_3dbfd\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_3dbfd\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_deletes_3dbfd,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_3dbfd\"()",
                     constraint=False,
                     declaration="76536f68cb721d96a22c55883d23d769bdc3e108",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_deletes\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.Coupon:protect_deletes';\nEND;\n",
-                    hash="cfa27eea10b336bcbace34ec99cdd6220331d2ca",
+                    hash="3809af676ee482e3442a32ac8f78243da17f7aab",
                     pgid="pgtrigger_protect_deletes_3dbfd",
                     table="cookbook_coupon",
                 ),
@@ -57,12 +57,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_code",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."code" IS DISTINCT FROM NEW."code") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_code_b653c"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_code_b653c"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"code\" IS DISTINCT FROM NEW.\"code\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_read_only_code_b653c,') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_code_b653c\"()",
                     constraint=False,
                     declaration="1f3dc8ff619a77e86d10a893a4f1647504eb5b5b",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_code\"; read-only fields: code' USING ERRCODE = 'PGT02', DETAIL = 'trigger: cookbook.Coupon:read_only_code';\nEND;\n",
-                    hash="0544ad046d760f3d1043ed5fe6f38159d1abfb53",
+                    hash="e6dc5762c7611f5564b06801d68fd6c1adb6fc44",
                     pgid="pgtrigger_read_only_code_b653c",
                     table="cookbook_coupon",
                 ),
@@ -73,12 +73,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="freeze_amount",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."amount" IS DISTINCT FROM NEW."amount") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_freeze_amount_bb7dc"\') = 0)) EXECUTE FUNCTION "pgtrigger_freeze_amount_bb7dc"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"amount\" IS DISTINCT FROM NEW.\"amount\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_freeze_amount_bb7dc,') = 0)) EXECUTE FUNCTION \"pgtrigger_freeze_amount_bb7dc\"()",
                     constraint=False,
                     declaration="1a3f65ada9c838f137ea35851aa0a5d0e14b4969",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"freeze_amount\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.Receipt:freeze_amount';\nEND;\n",
-                    hash="9720384de7bf581741019cde0773241e7076f4c0",
+                    hash="a389b4e603deddf467f90240909c3c0303de9e63",
                     pgid="pgtrigger_freeze_amount_bb7dc",
                     table="cookbook_receipt",
                 ),
@@ -89,12 +89,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_deletes_31b5a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_31b5a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_deletes_31b5a,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_31b5a\"()",
                     constraint=False,
                     declaration="92994ded39f61458183e7c065fdb81e8a564edb2",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_deletes\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.Receipt:protect_deletes';\nEND;\n",
-                    hash="ac3d37163887cfc38ea4458029b8461ec00f1167",
+                    hash="6988f00c82922173b2d254b457d19143e4e54274",
                     pgid="pgtrigger_protect_deletes_31b5a",
                     table="cookbook_receipt",
                 ),

@@ -117,12 +117,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_created_at",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."created_at" IS DISTINCT FROM (NEW."created_at")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_protect_created_at_ebede"\') = 0)) EXECUTE FUNCTION "pgtrigger_protect_created_at_ebede"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"created_at\" IS DISTINCT FROM (NEW.\"created_at\")) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_created_at_ebede,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_created_at_ebede\"()",
                     constraint=False,
                     declaration="52e031a58a5da325d39202dc508b0e545b1c88d3",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'created_at is read-only';\nEND;\n",
-                    hash="aa47df5b028b33d7013fa86821878ffa4c49059d",
+                    hash="732f33ca8332a3edd298e74d7629c04e6513f354",
                     pgid="pgtrigger_protect_created_at_ebede",
                     table="tests_article",
                 ),
@@ -133,12 +133,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_delete_c23f8\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_delete_c23f8\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_delete_c23f8,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_delete_c23f8\"()",
                     constraint=False,
                     declaration="1dabb3459ab0007ba22341bddb18e27059e30803",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;\nEND;\n",
-                    hash="7fd5768bc9fbf2f55eabd21ed3dcc6233db6eb35",
+                    hash="37220186489ab4179186ea71a95c0a6f31ef36be",
                     pgid="pgtrigger_protect_delete_c23f8",
                     table="tests_protectedmodel",
                 ),
@@ -149,12 +149,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="log_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_log_update_0772f"\') = 0)) EXECUTE FUNCTION "pgtrigger_log_update_0772f"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"name\" IS DISTINCT FROM NEW.\"name\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_log_update_0772f,') = 0)) EXECUTE FUNCTION \"pgtrigger_log_update_0772f\"()",
                     constraint=False,
                     declaration="ba9e03e8758821b8410be7c791a42b03177d37a4",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO tests_logentry (level, old_field, new_field) VALUES (\'ROW\', OLD."name", NEW."name"); RETURN NULL;\nEND;\n',
-                    hash="910b6ce359fde8abdef5e64444ea056607dcb059",
+                    hash="91d79bbd92d7bbf09748d156c32abaedc5a975f1",
                     pgid="pgtrigger_log_update_0772f",
                     table="tests_registered",
                 ),
@@ -165,12 +165,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_membership_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_membership_delete_d86b2\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_membership_delete_d86b2\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_membership_delete_d86b2,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_membership_delete_d86b2\"()",
                     constraint=False,
                     declaration="8e7f15f52ddc15435a4a816542f2e27b2c11fc9a",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'memberships are permanent';\nEND;\n",
-                    hash="4f4c0934fb8dcf2c39727c5fc093d5616b345d26",
+                    hash="fadc3255ba67479d31729b3fc8229738ab3eb4d8",
                     pgid="pgtrigger_protect_membership_delete_d86b2",
                     table="auth_user_groups",
                 ),
@@ -181,12 +181,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_superuser_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.\"is_superuser\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_superuser_delete_fa66f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_superuser_delete_fa66f\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"is_superuser\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_superuser_delete_fa66f,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_superuser_delete_fa66f\"()",
                     constraint=False,
                     declaration="201e655d2e52c57df5a94ab1ca15fa16d1160d2d",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'superusers cannot be deleted';\nEND;\n",
-                    hash="9261c35ad5aff0094edad1e53a15bf118b620c76",
+                    hash="526aeda334a6de8363fc88ffbf41b084118ebd58",
                     pgid="pgtrigger_protect_superuser_delete_fa66f",
                     table="auth_user",
                 ),

@@ -406,8 +406,8 @@ def test_nested_schema_blocks_append_as_in_4x():
 
     outside = path()
     with pgtrigger.schema("a", "b"):
-        assert path() == '"a", "b"'
+        assert path() == "a, b"
         with pgtrigger.schema("c", "a"), pgtrigger.schema("d", databases=["other"]):
-            assert path() == '"a", "b", "c"'
-        assert path() == '"a", "b"'
+            assert path() == "a, b, c"
+        assert path() == "a, b"
     assert path() == outside

@@ -53,12 +53,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="light_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_light_fsm_4e93e\"') = 0)) EXECUTE FUNCTION \"pgtrigger_light_fsm_4e93e\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_light_fsm_4e93e,') = 0)) EXECUTE FUNCTION \"pgtrigger_light_fsm_4e93e\"()",
                     constraint=False,
                     declaration="d9aea83772f797cf4ea6ebe70e1f0a429ca73246",
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    IF TG_OP = 'INSERT' THEN\n        IF NOT ((NEW.\"color\" IS NOT DISTINCT FROM 'red')) THEN\n            RAISE EXCEPTION 'pgtrigger: Invalid initial state % of field \"%\" on table % (trigger \"%\"); allowed initial states: %', quote_nullable(NEW.\"color\"::text), 'color', TG_TABLE_NAME, 'light_fsm', '''red''' USING ERRCODE = 'PGT04', DETAIL = 'trigger: contrib_tests.Light:light_fsm';\n        END IF;\n    ELSIF OLD.\"color\" IS DISTINCT FROM NEW.\"color\" AND NOT ((OLD.\"color\" IS NOT DISTINCT FROM 'red' AND NEW.\"color\" IS NOT DISTINCT FROM 'green') OR (OLD.\"color\" IS NOT DISTINCT FROM 'green' AND NEW.\"color\" IS NOT DISTINCT FROM 'amber') OR (NEW.\"color\" IS NOT DISTINCT FROM 'red')) THEN\n        RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'color', quote_nullable(OLD.\"color\"::text), quote_nullable(NEW.\"color\"::text), TG_TABLE_NAME, 'light_fsm', '''red'' -> ''green'', ''green'' -> ''amber'', * -> ''red''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.Light:light_fsm';\n    END IF;\n    RETURN NEW;\nEND;\n",
-                    hash="b90e4c25a8261176ed842424b9615c0fd298bcfc",
+                    hash="5f21beebeab7dbbbe8de7c419eeee478d4f54b07",
                     pgid="pgtrigger_light_fsm_4e93e",
                     table="contrib_tests_light",
                 ),
@@ -69,12 +69,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="workflow_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_workflow_fsm_c0817\"') = 0)) EXECUTE FUNCTION \"pgtrigger_workflow_fsm_c0817\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_workflow_fsm_c0817,') = 0)) EXECUTE FUNCTION \"pgtrigger_workflow_fsm_c0817\"()",
                     constraint=False,
                     declaration="b28c889fe38c55b7144f6d08862e44d26dd8dc65",
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    IF TG_OP = 'INSERT' THEN\n        IF NOT ((NEW.\"state_id\" IS NOT DISTINCT FROM 'new')) THEN\n            RAISE EXCEPTION 'pgtrigger: Invalid initial state % of field \"%\" on table % (trigger \"%\"); allowed initial states: %', quote_nullable(NEW.\"state_id\"::text), 'state', TG_TABLE_NAME, 'workflow_fsm', '''new''' USING ERRCODE = 'PGT04', DETAIL = 'trigger: contrib_tests.Workflow:workflow_fsm';\n        END IF;\n    ELSIF OLD.\"state_id\" IS DISTINCT FROM NEW.\"state_id\" AND NOT ((OLD.\"state_id\" IS NOT DISTINCT FROM 'new' AND NEW.\"state_id\" IS NOT DISTINCT FROM 'review') OR (OLD.\"state_id\" IS NOT DISTINCT FROM 'review') OR (NEW.\"state_id\" IS NOT DISTINCT FROM 'closed')) THEN\n        RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'state', quote_nullable(OLD.\"state_id\"::text), quote_nullable(NEW.\"state_id\"::text), TG_TABLE_NAME, 'workflow_fsm', '''new'' -> ''review'', ''review'' -> *, * -> ''closed''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.Workflow:workflow_fsm';\n    END IF;\n    RETURN NEW;\nEND;\n",
-                    hash="fae8b61c9a0b95e1f92943febabebba82e7b7655",
+                    hash="3e027d550cf99908f29c3f8cf94b7fff10ee9e2a",
                     pgid="pgtrigger_workflow_fsm_c0817",
                     table="contrib_tests_workflow",
                 ),

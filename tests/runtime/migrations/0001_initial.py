@@ -63,12 +63,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="parent_exists",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_parent_exists_e3ae4\"') = 0)) EXECUTE FUNCTION \"pgtrigger_parent_exists_e3ae4\"()",
+                    body='DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "pgtrigger_parent_exists_e3ae4"()',
                     constraint=True,
                     declaration="10edd1dd002e954f8b940ac97001646f372b1aec",
                     event="AFTER INSERT",
-                    function="\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM runtime_tests_parent WHERE id = NEW.parent_id) THEN RAISE EXCEPTION 'parent % does not exist', NEW.parent_id; END IF; RETURN NULL;\nEND;\n",
-                    hash="22be89d0b83cce902661c2133f1d86edc65757b2",
+                    function="\nBEGIN\n    IF NOT (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_parent_exists_e3ae4,') = 0) THEN\n        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n        RETURN NEW;\n    END IF;\n    IF NOT EXISTS (SELECT 1 FROM runtime_tests_parent WHERE id = NEW.parent_id) THEN RAISE EXCEPTION 'parent % does not exist', NEW.parent_id; END IF; RETURN NULL;\nEND;\n",
+                    hash="6d36be5a7a10b8d057a4bf99166946d0b15417ca",
                     pgid="pgtrigger_parent_exists_e3ae4",
                     table="runtime_tests_child",
                 ),
@@ -79,12 +79,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="guard",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_guard_5ee53\"') = 0)) EXECUTE FUNCTION \"pgtrigger_guard_5ee53\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_guard_5ee53,') = 0)) EXECUTE FUNCTION \"pgtrigger_guard_5ee53\"()",
                     constraint=False,
                     declaration="78b251f10abb4ffd3a79d15f0756f7289ef1770b",
                     event="BEFORE INSERT OR UPDATE OR DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"guard\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: runtime_tests.Guarded:guard';\nEND;\n",
-                    hash="32658cd9ab9758b44a1e8d80b96804ce9aff411a",
+                    hash="93ea7bed51186574076b6d3a19bee7d84ed1141f",
                     pgid="pgtrigger_guard_5ee53",
                     table="runtime_tests_guarded",
                 ),
@@ -95,12 +95,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="statement_guard",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_statement_guard_e1085\"') = 0)) EXECUTE FUNCTION \"pgtrigger_statement_guard_e1085\"()",
+                    body="FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_statement_guard_e1085,') = 0)) EXECUTE FUNCTION \"pgtrigger_statement_guard_e1085\"()",
                     constraint=False,
                     declaration="e64f2607bd9eaece499156479d2a02375006c2be",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"statement_guard\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: runtime_tests.StatementGuarded:statement_guard';\nEND;\n",
-                    hash="899fd30d6a8d6e2a4bd30c161bc81edf7ce764a4",
+                    hash="19c595b7bd4e688e7704a03d45b74573512965c8",
                     pgid="pgtrigger_statement_guard_e1085",
                     table="runtime_tests_statementguarded",
                 ),

@@ -28,12 +28,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="parent_exists_now",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_parent_exists_now_02e97\"') = 0)) EXECUTE FUNCTION \"pgtrigger_parent_exists_now_02e97\"()",
+                    body='DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION "pgtrigger_parent_exists_now_02e97"()',
                     constraint=True,
                     declaration="459abe45833c475441924b73661c3f7bb6474cfc",
                     event="AFTER INSERT",
-                    function="\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM runtime_tests_parent WHERE id = NEW.parent_id) THEN RAISE EXCEPTION 'parent % is missing', NEW.parent_id; END IF; RETURN NULL;\nEND;\n",
-                    hash="912866ed2d975a78beb434abc5be571a05242036",
+                    function="\nBEGIN\n    IF NOT (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_parent_exists_now_02e97,') = 0) THEN\n        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n        RETURN NEW;\n    END IF;\n    IF NOT EXISTS (SELECT 1 FROM runtime_tests_parent WHERE id = NEW.parent_id) THEN RAISE EXCEPTION 'parent % is missing', NEW.parent_id; END IF; RETURN NULL;\nEND;\n",
+                    hash="40d10a1440646b55fc87b461ad84964ab163e61f",
                     pgid="pgtrigger_parent_exists_now_02e97",
                     table="runtime_tests_immediatechild",
                 ),
