@@ -282,12 +282,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_active_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.\"is_active\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_active_deletes_1f2c4\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_1f2c4\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"is_active\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_active_deletes_1f2c4,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_1f2c4\"()",
                     constraint=False,
                     declaration="7643f14c742f7f44b7932489a6c64ccafad323cc",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_active_deletes\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.Account:protect_active_deletes';\nEND;\n",
-                    hash="437b5fdd1cd29ee668062d79d8e3bd8a2488d56e",
+                    hash="70b4a6bd2456cbb994196f442405b01853a41600",
                     pgid="pgtrigger_protect_active_deletes_1f2c4",
                     table="cookbook_account",
                 ),
@@ -298,12 +298,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_email_lower",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_email_lower_eae84\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_email_lower_eae84\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_email_lower_eae84,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_email_lower_eae84\"()",
                     constraint=False,
                     declaration="2b8ab7ddd1bb279d83ecdc3fed86f239038773b8",
                     event="BEFORE INSERT OR UPDATE",
                     function='\nBEGIN\n    NEW."email_lower" := LOWER(NEW."email");\n    RETURN NEW;\nEND;\n',
-                    hash="c4fc2f4f19d546c1e4930710bbc4ddb25a848199",
+                    hash="734c7bf8df8ad6a425c71389306d987a8fdf599d",
                     pgid="pgtrigger_sync_email_lower_eae84",
                     table="cookbook_author",
                 ),
@@ -335,12 +335,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_book_count",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_book_count_0aace\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_book_count_0aace\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_book_count_0aace,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_book_count_0aace\"()",
                     constraint=False,
                     declaration="29addebb6b71426e8429562bd8033806fc133b0b",
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_book"\') OR to_regclass(\'"cookbook_book"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))) AND to_regclass(\'"cookbook_author"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\')) THEN\n            UPDATE "cookbook_author" SET "book_count" = (SELECT count(*) FROM "cookbook_book" WHERE "cookbook_book"."author_id" = "cookbook_author"."id") WHERE "cookbook_author"."id" = OLD."author_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "book_count" = (SELECT count(*) FROM %2$s WHERE %2$s."author_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))::text) USING OLD."author_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."author_id" IS DISTINCT FROM OLD."author_id") THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_book"\') OR to_regclass(\'"cookbook_book"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))) AND to_regclass(\'"cookbook_author"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\')) THEN\n            UPDATE "cookbook_author" SET "book_count" = (SELECT count(*) FROM "cookbook_book" WHERE "cookbook_book"."author_id" = "cookbook_author"."id") WHERE "cookbook_author"."id" = NEW."author_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "book_count" = (SELECT count(*) FROM %2$s WHERE %2$s."author_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))::text) USING NEW."author_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="121b24157645ae64af7188816f55f1eb7982c405",
+                    hash="92f80e08ae8843a3bcfc9d96b9122ffd768ae5f7",
                     pgid="pgtrigger_sync_book_count_0aace",
                     table="cookbook_book",
                 ),
@@ -351,12 +351,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_stock_value",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_stock_value_08386\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_stock_value_08386\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_stock_value_08386,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_stock_value_08386\"()",
                     constraint=False,
                     declaration="0120ae2089295000a0572820e53b931fdccdf87b",
                     event="BEFORE INSERT OR UPDATE",
                     function='\nBEGIN\n    NEW."stock_value" := (NEW."price" * NEW."copies");\n    RETURN NEW;\nEND;\n',
-                    hash="53b54081c8219ed70b887cbe780a781b590f3d43",
+                    hash="b395520dd5209314a2971e106afec506524061f4",
                     pgid="pgtrigger_sync_stock_value_08386",
                     table="cookbook_book",
                 ),
@@ -367,12 +367,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_total_pages",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_total_pages_2a644\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_total_pages_2a644\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_total_pages_2a644,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_total_pages_2a644\"()",
                     constraint=False,
                     declaration="fde3f5e5353840c8b84c6d09136068fc6d1fbe3b",
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_book"\') OR to_regclass(\'"cookbook_book"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))) AND to_regclass(\'"cookbook_author"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\')) THEN\n            UPDATE "cookbook_author" SET "total_pages" = (SELECT sum("pages") FROM "cookbook_book" WHERE "cookbook_book"."author_id" = "cookbook_author"."id") WHERE "cookbook_author"."id" = OLD."author_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "total_pages" = (SELECT sum("pages") FROM %2$s WHERE %2$s."author_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))::text) USING OLD."author_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."author_id" IS DISTINCT FROM OLD."author_id") THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_book"\') OR to_regclass(\'"cookbook_book"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))) AND to_regclass(\'"cookbook_author"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\')) THEN\n            UPDATE "cookbook_author" SET "total_pages" = (SELECT sum("pages") FROM "cookbook_book" WHERE "cookbook_book"."author_id" = "cookbook_author"."id") WHERE "cookbook_author"."id" = NEW."author_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "total_pages" = (SELECT sum("pages") FROM %2$s WHERE %2$s."author_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_author"\'), to_regclass(\'"cookbook_author"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_book"\'), to_regclass(\'"cookbook_book"\'))::text) USING NEW."author_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="6a7ab3eb3fd8765db4494b1c549526a132f46a33",
+                    hash="6dc09bf11e5fa4d5e89de5133b6d0cdd1636f83f",
                     pgid="pgtrigger_sync_total_pages_2a644",
                     table="cookbook_book",
                 ),
@@ -383,12 +383,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_signature",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."signed_by" IS DISTINCT FROM NEW."signed_by") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_signature_7f754"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_signature_7f754"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"signed_by\" IS DISTINCT FROM NEW.\"signed_by\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_read_only_signature_7f754,') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_signature_7f754\"()",
                     constraint=False,
                     declaration="409d39e9ba5089071a758d0b85057f233c970c31",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_signature\"; read-only fields: signed_by' USING ERRCODE = 'PGT02', DETAIL = 'trigger: cookbook.Contract:read_only_signature';\nEND;\n",
-                    hash="a37017f5e38b693b721d1124a8fabc547b1307e2",
+                    hash="13c87a2eeb59995aad1a9dbbc6dbc60a14426667",
                     pgid="pgtrigger_read_only_signature_7f754",
                     table="cookbook_contract",
                 ),
@@ -399,12 +399,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_18b2b\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_18b2b\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_18b2b,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_18b2b\"()",
                     constraint=False,
                     declaration="33b349ce69302c2f357d2ab24750559a21456568",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_customer"\') OR to_regclass(\'"cookbook_customer"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_customer"\'), to_regclass(\'"cookbook_customer"\'))) THEN\n            UPDATE "cookbook_customer" SET "is_active" = false WHERE "cookbook_customer"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_customer"\'), to_regclass(\'"cookbook_customer"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="25e93df14909060a9b74eeb0df006980b689c6e2",
+                    hash="8596ffd534f14157b5ab04bd92ca02f7c832fb7b",
                     pgid="pgtrigger_soft_delete_18b2b",
                     table="cookbook_customer",
                 ),
@@ -415,12 +415,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="track_salary_and_title",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_track_salary_and_title_edf1c"\') = 0)) EXECUTE FUNCTION "pgtrigger_track_salary_and_title_edf1c"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_track_salary_and_title_edf1c,') = 0)) EXECUTE FUNCTION \"pgtrigger_track_salary_and_title_edf1c\"()",
                     constraint=False,
                     declaration="45d0f1d5ae841602bdda3a6f5a55e2a504632ab6",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    IF to_regclass(\'"cookbook_fieldchange"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_fieldchange"\'), to_regclass(\'"cookbook_fieldchange"\')) THEN\n        INSERT INTO "cookbook_fieldchange" ("object_pk", "field", "old_value", "new_value", "changed_at")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, now()\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'salary\', to_jsonb(o."salary"), to_jsonb(n."salary")),\n        (\'title\', to_jsonb(o."title"), to_jsonb(n."title"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value;\n    ELSE\n        EXECUTE format(\'INSERT INTO %1$s ("object_pk", "field", "old_value", "new_value", "changed_at")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, now()\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'\'salary\'\', to_jsonb(o."salary"), to_jsonb(n."salary")),\n        (\'\'title\'\', to_jsonb(o."title"), to_jsonb(n."title"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_fieldchange"\'), to_regclass(\'"cookbook_fieldchange"\'))::text);\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="6c8d6282dd68c1da28d44dae5bb93ac0daa81767",
+                    hash="7dd3a83683eb7f1a6afb93270b9a666d2faeb9a2",
                     pgid="pgtrigger_track_salary_and_title_edf1c",
                     table="cookbook_employee",
                 ),
@@ -431,12 +431,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_deletes_d1da2\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_d1da2\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_deletes_d1da2,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_d1da2\"()",
                     constraint=False,
                     declaration="9797454b1e1a8830d4b3423673f4826997f7fddf",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_deletes\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.Invoice:protect_deletes';\nEND;\n",
-                    hash="2fb5fc1552f348296dbd020142294f944f495eca",
+                    hash="722f29059e4ed12fb0ee388163e346202b5e7d03",
                     pgid="pgtrigger_protect_deletes_d1da2",
                     table="cookbook_invoice",
                 ),
@@ -447,12 +447,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="append_only",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_append_only_d32c7\"') = 0)) EXECUTE FUNCTION \"pgtrigger_append_only_d32c7\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_append_only_d32c7,') = 0)) EXECUTE FUNCTION \"pgtrigger_append_only_d32c7\"()",
                     constraint=False,
                     declaration="daca7560e4cc4a0ec68a45f4ccd6e9092449efb9",
                     event="BEFORE UPDATE OR DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"append_only\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.LedgerEntry:append_only';\nEND;\n",
-                    hash="bcbfbde7377f3c3a77658750163cdb7abf9d2b19",
+                    hash="e1710b2f65fb1fa985bd897838ca3479241641a0",
                     pgid="pgtrigger_append_only_d32c7",
                     table="cookbook_ledgerentry",
                 ),
@@ -463,12 +463,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="official_join",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_official_join_e99ad\"') = 0)) EXECUTE FUNCTION \"pgtrigger_official_join_e99ad\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_official_join_e99ad,') = 0)) EXECUTE FUNCTION \"pgtrigger_official_join_e99ad\"()",
                     constraint=False,
                     declaration="df4cc9e5618b422a320ad8eafe4e0b3aebc096cb",
                     event="BEFORE INSERT",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"official_join\"; use Member.objects.join()' USING ERRCODE = 'PGT05', DETAIL = 'trigger: cookbook.Member:official_join', HINT = 'use Member.objects.join()';\nEND;\n",
-                    hash="cec5a673aba1ab146dbce1aae375898fc7bdec1a",
+                    hash="17fabe1e4f3510da1055e6764c6cbc08c33d1074",
                     pgid="pgtrigger_official_join_e99ad",
                     table="cookbook_member",
                 ),
@@ -479,12 +479,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="note_search",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_note_search_dcd38\"') = 0)) EXECUTE FUNCTION \"pgtrigger_note_search_dcd38\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_note_search_dcd38,') = 0)) EXECUTE FUNCTION \"pgtrigger_note_search_dcd38\"()",
                     constraint=False,
                     declaration="1550295866a7e3de30ff46c1afa1b3cb36abedb5",
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    NEW.\"search\" := to_tsvector('pg_catalog.english'::regconfig, COALESCE(NEW.\"title\"::text, '') || ' ' || COALESCE(NEW.\"body\"::text, ''));\n    RETURN NEW;\nEND;\n",
-                    hash="39ef60624ece85737e380a9595e275eef41c7945",
+                    hash="5ad777153962411461d98dd2c8a7fa2aa2ccab84",
                     pgid="pgtrigger_note_search_dcd38",
                     table="cookbook_note",
                 ),
@@ -495,12 +495,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="order_status",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'cart\' AND NEW."status" IS NOT DISTINCT FROM \'paid\') OR (OLD."status" IS NOT DISTINCT FROM \'paid\' AND NEW."status" IS NOT DISTINCT FROM \'shipped\') OR (NEW."status" IS NOT DISTINCT FROM \'cancelled\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_order_status_a9bfc"\') = 0)) EXECUTE FUNCTION "pgtrigger_order_status_a9bfc"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'cart' AND NEW.\"status\" IS NOT DISTINCT FROM 'paid') OR (OLD.\"status\" IS NOT DISTINCT FROM 'paid' AND NEW.\"status\" IS NOT DISTINCT FROM 'shipped') OR (NEW.\"status\" IS NOT DISTINCT FROM 'cancelled'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_order_status_a9bfc,') = 0)) EXECUTE FUNCTION \"pgtrigger_order_status_a9bfc\"()",
                     constraint=False,
                     declaration="48774b990a293c3639a1733aea838fead642b79f",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'order_status', '''cart'' -> ''paid'', ''paid'' -> ''shipped'', * -> ''cancelled''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: cookbook.Order:order_status';\nEND;\n",
-                    hash="477ed26584ce36b991573235212f324c7a02f5f2",
+                    hash="c02d6d70b63b1e99869bc5a1b6b8b22247f9de4e",
                     pgid="pgtrigger_order_status_a9bfc",
                     table="cookbook_order",
                 ),
@@ -511,12 +511,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_49207\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_49207\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_versioning_49207,') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_49207\"()",
                     constraint=False,
                     declaration="499addf82e4a0ad57f8d2f8dabfa0cc055bd9cfb",
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: cookbook.Page:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    RETURN NEW;\nEND;\n',
-                    hash="326de43c4778e456c53f374562db387e026ac460",
+                    hash="c520e7d562f2f1495d9c9e474396040db5bd38de",
                     pgid="pgtrigger_versioning_49207",
                     table="cookbook_page",
                 ),
@@ -527,12 +527,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="freeze_published",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN (((OLD.\"status\" = 'published' AND NOT (NEW.\"status\" = 'archived'))) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_freeze_published_47797\"') = 0)) EXECUTE FUNCTION \"pgtrigger_freeze_published_47797\"()",
+                    body="FOR EACH ROW WHEN (((OLD.\"status\" = 'published' AND NOT (NEW.\"status\" = 'archived'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_freeze_published_47797,') = 0)) EXECUTE FUNCTION \"pgtrigger_freeze_published_47797\"()",
                     constraint=False,
                     declaration="84d48d1ec493f1835b39c34a0c24e12ab875e60a",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"freeze_published\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.Post:freeze_published';\nEND;\n",
-                    hash="fdf1d77a49f009e4e0b1acf7fdfbc617ed555253",
+                    hash="12b63cb11b54365287a45c081bf2452893da6835",
                     pgid="pgtrigger_freeze_published_47797",
                     table="cookbook_post",
                 ),
@@ -543,12 +543,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="limit_price_changes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_limit_price_changes_a5935"\') = 0)) EXECUTE FUNCTION "pgtrigger_limit_price_changes_a5935"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_limit_price_changes_a5935,') = 0)) EXECUTE FUNCTION \"pgtrigger_limit_price_changes_a5935\"()",
                     constraint=False,
                     declaration="9fc441b6c815b540b23c43bf60ecca563cbd53da",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    IF EXISTS (\n                        SELECT 1 FROM (WITH _pgtrigger_rows AS MATERIALIZED (SELECT old_values."id" AS "old__id", old_values."price" AS "old__price", new_values."id" AS "new__id", new_values."price" AS "new__price" FROM old_values JOIN new_values ON old_values."id" = new_values."id" WHERE old_values."price" IS DISTINCT FROM new_values."price") SELECT * FROM _pgtrigger_rows) AS c\n                        WHERE abs(c.new__price - c.old__price) * 2\n                            > c.old__price\n                    ) THEN\n                        RAISE EXCEPTION\n                            \'price changes over 50%% are refused\';\n                    END IF;\n                    RETURN NULL;\nEND;\n',
-                    hash="08255911884495bd92961a703679b16008158050",
+                    hash="27eb4f9eed938c46ece9412e57c7bd94ad388bdd",
                     pgid="pgtrigger_limit_price_changes_a5935",
                     table="cookbook_product",
                 ),
@@ -559,12 +559,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_redundant_updates",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."id" IS NOT DISTINCT FROM NEW."id" AND OLD."key" IS NOT DISTINCT FROM NEW."key" AND OLD."value" IS NOT DISTINCT FROM NEW."value") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_protect_redundant_updates_c77b1"\') = 0)) EXECUTE FUNCTION "pgtrigger_protect_redundant_updates_c77b1"()',
+                    body='FOR EACH ROW WHEN ((OLD."id" IS NOT DISTINCT FROM NEW."id" AND OLD."key" IS NOT DISTINCT FROM NEW."key" AND OLD."value" IS NOT DISTINCT FROM NEW."value") AND (strpos(translate(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'{}"\', \',,,\'), \',pgtrigger_protect_redundant_updates_c77b1,\') = 0)) EXECUTE FUNCTION "pgtrigger_protect_redundant_updates_c77b1"()',
                     constraint=False,
                     declaration="39115ffbb8275a884b5e43db2f918b53df3a7a89",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_redundant_updates\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: cookbook.Setting:protect_redundant_updates';\nEND;\n",
-                    hash="50a4d362118325d09f20e6c2e6b98169ab8a7b08",
+                    hash="618854058edf4b42273bdcc33d2dc4a4f13f8c5c",
                     pgid="pgtrigger_protect_redundant_updates_c77b1",
                     table="cookbook_setting",
                 ),
@@ -575,12 +575,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="stock_history",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_stock_history_fa816"\') = 0)) EXECUTE FUNCTION "pgtrigger_stock_history_fa816"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_stock_history_fa816,') = 0)) EXECUTE FUNCTION \"pgtrigger_stock_history_fa816\"()",
                     constraint=False,
                     declaration="bda55a7f6b3f99198f119c5b596788974a40d067",
                     event="AFTER UPDATE",
                     function="\nBEGIN\n    INSERT INTO stock_move (rows, delta)\n                SELECT count(*),\n                       COALESCE(sum(n.quantity - o.quantity), 0)\n                FROM old_values o JOIN new_values n ON o.id = n.id;\n                RETURN NULL;\nEND;\n",
-                    hash="fc7285005f56bf2bc0689ae54d3774ac71f1e775",
+                    hash="84096ce4f594e9c8acc9dede5e4c154ff496a4e0",
                     pgid="pgtrigger_stock_history_fa816",
                     table="cookbook_stock",
                 ),
@@ -591,12 +591,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="team_has_member",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_team_has_member_c748b\"') = 0)) EXECUTE FUNCTION \"pgtrigger_team_has_member_c748b\"()",
+                    body='DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "pgtrigger_team_has_member_c748b"()',
                     constraint=True,
                     declaration="24bf27e8f4856ec7766c48019878c54fb606c781",
                     event="AFTER INSERT",
-                    function="\nBEGIN\n    IF NOT EXISTS (\n                    SELECT 1 FROM team_member WHERE team_id = NEW.id\n                ) THEN\n                    RAISE EXCEPTION 'team % has no member', NEW.name;\n                END IF;\n                RETURN NULL;\nEND;\n",
-                    hash="555396ebb3a90218676b55dd1e845d6148fc5e2d",
+                    function="\nBEGIN\n    IF NOT (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_team_has_member_c748b,') = 0) THEN\n        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n        RETURN NEW;\n    END IF;\n    IF NOT EXISTS (\n                    SELECT 1 FROM team_member WHERE team_id = NEW.id\n                ) THEN\n                    RAISE EXCEPTION 'team % has no member', NEW.name;\n                END IF;\n                RETURN NULL;\nEND;\n",
+                    hash="07a0f906d856e7d91357d52d5d4c5217e326aac2",
                     pgid="pgtrigger_team_has_member_c748b",
                     table="cookbook_team",
                 ),
@@ -628,12 +628,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_2efbf\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_2efbf\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_2efbf,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_2efbf\"()",
                     constraint=False,
-                    declaration="b91880bd4d7623c100a2001ad254c491f93caf84",
+                    declaration="a1c4b341c8cbe63c05e0d8c626f59dfc8b5aa71d",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."deleted_at" IS NULL THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_upload"\') OR to_regclass(\'"cookbook_upload"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_upload"\'), to_regclass(\'"cookbook_upload"\'))) THEN\n            UPDATE "cookbook_upload" SET "deleted_at" = now() WHERE "cookbook_upload"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_upload"\'), to_regclass(\'"cookbook_upload"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="2c3b6d061e9fb867d23dddeae9ae057b122ce6c9",
+                    hash="776e24a476168e027f745292eac205d7caaa361c",
                     pgid="pgtrigger_soft_delete_2efbf",
                     table="cookbook_upload",
                 ),

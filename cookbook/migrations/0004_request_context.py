@@ -52,12 +52,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="change_reason",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_change_reason_70a73\"') = 0)) EXECUTE FUNCTION \"pgtrigger_change_reason_70a73\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_change_reason_70a73,') = 0)) EXECUTE FUNCTION \"pgtrigger_change_reason_70a73\"()",
                     constraint=False,
                     declaration="dd4e2df563c0ed5467f501b285e450cb0c06970d",
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    NEW.\"change_reason\" := (NULLIF(current_setting('pgtrigger.context', true), '')::jsonb ->> 'reason');\n    RETURN NEW;\nEND;\n",
-                    hash="b229ba26fd67603113f0757f4723dd88f39d4e5c",
+                    hash="9ef30cfee61ed913d9f8dbfc10dd29bf2ab52724",
                     pgid="pgtrigger_change_reason_70a73",
                     table="cookbook_article",
                 ),
@@ -68,12 +68,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_aa289\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_aa289\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_aa289,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_aa289\"()",
                     constraint=False,
-                    declaration="f0f50352ca3d64ff00ff4f780ca7dc382d6ac3e5",
+                    declaration="0e597d6f8d6e5efb506f3785583150e176d400e0",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_article"\') OR to_regclass(\'"cookbook_article"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_article"\'), to_regclass(\'"cookbook_article"\'))) THEN\n            UPDATE "cookbook_article" SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer) WHERE "cookbook_article"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'\'pgtrigger.context\'\', true), \'\'\'\')::jsonb ->> \'\'actor\'\') AS integer) WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_article"\'), to_regclass(\'"cookbook_article"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="7317fd36ec68be0a5c9878fdad02d5ae0bec9fd1",
+                    hash="8282b7b6b672504e1c45ae8b7fa041fd59419649",
                     pgid="pgtrigger_soft_delete_aa289",
                     table="cookbook_article",
                 ),
@@ -84,12 +84,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_73796\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_73796\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_versioning_73796,') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_73796\"()",
                     constraint=False,
                     declaration="2e8d13ebc20adb381d134ba49cd8683b5569e3bb",
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: cookbook.Article:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n',
-                    hash="d4fdc5411ddc498234a0db1b4391a6fd65417b1e",
+                    hash="c6eacca04c9cdf0d970d2d1f1a1b9abddf7c3488",
                     pgid="pgtrigger_versioning_73796",
                     table="cookbook_article",
                 ),

@@ -33,12 +33,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_e5634\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_e5634\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_e5634,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_e5634\"()",
                     constraint=False,
                     declaration="5126dbd96528e06a614129212329197e83400a82",
                     event='BEFORE DELETE OR INSERT OR UPDATE OF "is_active", "post_id"',
                     function='\nDECLARE\n    pgtrigger_rows bigint;\nBEGIN\n    IF TG_OP = \'DELETE\' THEN\n        IF OLD."is_active" IS DISTINCT FROM false THEN\n            IF (TG_RELID = to_regclass(\'"admin_tests_comment"\') OR to_regclass(\'"admin_tests_comment"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_comment"\'), to_regclass(\'"admin_tests_comment"\'))) THEN\n                UPDATE "admin_tests_comment" SET "is_active" = false WHERE "admin_tests_comment"."id" = OLD."id";\n            ELSE\n                EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_comment"\'), to_regclass(\'"admin_tests_comment"\'))::text) USING OLD."id";\n            END IF;\n        END IF;\n        RETURN NULL;\n    END IF;\n    IF NEW."post_id" IS NOT NULL AND NEW."is_active" IS DISTINCT FROM false AND (TG_OP = \'INSERT\' OR NEW."post_id" IS DISTINCT FROM OLD."post_id" OR NOT (OLD."is_active" IS DISTINCT FROM false)) THEN\n        IF to_regclass(\'"admin_tests_post"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\')) THEN\n            PERFORM 1 FROM "admin_tests_post" WHERE "admin_tests_post"."id" = NEW."post_id" FOR KEY SHARE;\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR KEY SHARE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\'))::text) USING NEW."post_id";\n        END IF;\n        IF to_regclass(\'"admin_tests_post"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\')) THEN\n            PERFORM 1 FROM "admin_tests_post" WHERE "admin_tests_post"."id" = NEW."post_id" AND NOT ("admin_tests_post"."is_active" IS DISTINCT FROM false);\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 AND NOT (%1$s."is_active" IS DISTINCT FROM false)\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\'))::text) USING NEW."post_id";\n        END IF;\n        GET DIAGNOSTICS pgtrigger_rows = ROW_COUNT;\n        IF pgtrigger_rows > 0 THEN\n            RAISE EXCEPTION USING MESSAGE = \'Cannot have an alive row of admin_tests_comment under a soft-deleted row of admin_tests_post (by "post")\', ERRCODE = \'PGT07\', DETAIL = \'trigger: admin_tests.Comment:soft_delete\', HINT = \'Restore the admin_tests.Post row first.\';\n        END IF;\n    END IF;\n    RETURN NEW;\nEND;\n',
-                    hash="4eede785f5a7f1ecec6d3e94c199089628902417",
+                    hash="3ff14e20da5d97555ca7fa82cd4aa6f10b144263",
                     pgid="pgtrigger_soft_delete_e5634",
                     table="admin_tests_comment",
                 ),
@@ -96,12 +96,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="publish_needs_body",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN (((NEW.\"body\" = '' AND NEW.\"status\" = 'published')) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_publish_needs_body_b1a00\"') = 0)) EXECUTE FUNCTION \"pgtrigger_publish_needs_body_b1a00\"()",
+                    body="FOR EACH ROW WHEN (((NEW.\"body\" = '' AND NEW.\"status\" = 'published')) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_publish_needs_body_b1a00,') = 0)) EXECUTE FUNCTION \"pgtrigger_publish_needs_body_b1a00\"()",
                     constraint=False,
                     declaration="cb720c83bed4a93205c403a82b11a1c374ebe65d",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION USING MESSAGE = 'A post needs a body to be published', ERRCODE = 'PGT01', DETAIL = 'trigger: admin_tests.Post:publish_needs_body';\nEND;\n",
-                    hash="c3d67dc324c95413f9ef1022a45e2989e9ae0be7",
+                    hash="04f16eba712e0ef3619d4c7d98a70b162d909343",
                     pgid="pgtrigger_publish_needs_body_b1a00",
                     table="admin_tests_post",
                 ),
@@ -112,12 +112,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_f671f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_f671f\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_f671f,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_f671f\"()",
                     constraint=False,
-                    declaration="0a44467c82a79c2b911b7fb5c3ff6d534f02fdbc",
+                    declaration="2814aec120c2508934e1c0625ceed81fab3797df",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"admin_tests_post"\') OR to_regclass(\'"admin_tests_post"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\'))) THEN\n            UPDATE "admin_tests_post" SET "is_active" = false WHERE "admin_tests_post"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\'))::text) USING OLD."id";\n        END IF;\n        IF (TG_RELID = to_regclass(\'"admin_tests_post"\') OR to_regclass(\'"admin_tests_post"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\'))) THEN\n            PERFORM 1 FROM "admin_tests_post" WHERE "admin_tests_post"."id" = OLD."id" FOR UPDATE;\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR UPDATE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_post"\'), to_regclass(\'"admin_tests_post"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    IF to_regclass(\'"admin_tests_comment"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_comment"\'), to_regclass(\'"admin_tests_comment"\')) THEN\n        DELETE FROM "admin_tests_comment" WHERE "admin_tests_comment"."post_id" = OLD."id";\n    ELSE\n        EXECUTE format(\'DELETE FROM %1$s WHERE %1$s."post_id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_comment"\'), to_regclass(\'"admin_tests_comment"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="e1de600ce792cf4df15c6c488ba56da1cd3bafde",
+                    hash="9464020ab4bb4264ebe27cd4f7760f355aa1c94a",
                     pgid="pgtrigger_soft_delete_f671f",
                     table="admin_tests_post",
                 ),
@@ -128,12 +128,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="status_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'review\') OR (OLD."status" IS NOT DISTINCT FROM \'review\' AND NEW."status" IS NOT DISTINCT FROM \'draft\') OR (OLD."status" IS NOT DISTINCT FROM \'review\' AND NEW."status" IS NOT DISTINCT FROM \'published\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_status_fsm_08a7a"\') = 0)) EXECUTE FUNCTION "pgtrigger_status_fsm_08a7a"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'draft' AND NEW.\"status\" IS NOT DISTINCT FROM 'review') OR (OLD.\"status\" IS NOT DISTINCT FROM 'review' AND NEW.\"status\" IS NOT DISTINCT FROM 'draft') OR (OLD.\"status\" IS NOT DISTINCT FROM 'review' AND NEW.\"status\" IS NOT DISTINCT FROM 'published') OR (OLD.\"status\" IS NOT DISTINCT FROM 'published' AND NEW.\"status\" IS NOT DISTINCT FROM 'archived'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_status_fsm_08a7a,') = 0)) EXECUTE FUNCTION \"pgtrigger_status_fsm_08a7a\"()",
                     constraint=False,
                     declaration="57db1747b13c42a2eddf7b1984fbfb7fa1f5a5f1",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'status_fsm', '''draft'' -> ''review'', ''review'' -> ''draft'', ''review'' -> ''published'', ''published'' -> ''archived''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: admin_tests.Post:status_fsm';\nEND;\n",
-                    hash="9716beba7fd863267388137fb59d989a40771641",
+                    hash="ff61d3a12bbed57ec29d6312d9c4c67b1c7799dc",
                     pgid="pgtrigger_status_fsm_08a7a",
                     table="admin_tests_post",
                 ),
@@ -144,12 +144,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="track_changes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_track_changes_88a92"\') = 0)) EXECUTE FUNCTION "pgtrigger_track_changes_88a92"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_track_changes_88a92,') = 0)) EXECUTE FUNCTION \"pgtrigger_track_changes_88a92\"()",
                     constraint=False,
                     declaration="6344776c1f8069a2a7a3f68398ff487b24ad1374",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    IF to_regclass(\'"admin_tests_postchange"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_postchange"\'), to_regclass(\'"admin_tests_postchange"\')) THEN\n        INSERT INTO "admin_tests_postchange" ("object_pk", "field", "old_value", "new_value", "changed_at", "changed_by_id")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, now(), CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer)\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'title\', to_jsonb(o."title"), to_jsonb(n."title")),\n        (\'body\', to_jsonb(o."body"), to_jsonb(n."body")),\n        (\'status\', to_jsonb(o."status"), to_jsonb(n."status"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value;\n    ELSE\n        EXECUTE format(\'INSERT INTO %1$s ("object_pk", "field", "old_value", "new_value", "changed_at", "changed_by_id")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, now(), CAST((NULLIF(current_setting(\'\'pgtrigger.context\'\', true), \'\'\'\')::jsonb ->> \'\'actor\'\') AS integer)\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'\'title\'\', to_jsonb(o."title"), to_jsonb(n."title")),\n        (\'\'body\'\', to_jsonb(o."body"), to_jsonb(n."body")),\n        (\'\'status\'\', to_jsonb(o."status"), to_jsonb(n."status"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."admin_tests_postchange"\'), to_regclass(\'"admin_tests_postchange"\'))::text);\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="63ff07cba91bc8d3419daa5d2e734df189edfcb8",
+                    hash="8e55e50ce87d207eb881bc50bffc06bdb883d343",
                     pgid="pgtrigger_track_changes_88a92",
                     table="admin_tests_post",
                 ),
@@ -160,12 +160,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_6121b\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_6121b\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_versioning_6121b,') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_6121b\"()",
                     constraint=False,
                     declaration="fc92c33088184b3293b8d59b7c2c38d1ab512ef1",
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: admin_tests.Post:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n',
-                    hash="6ba93422acc84f7cdcb0380f2068e5e67b1b3988",
+                    hash="42d691cfe5cb426aa0ee1dbb53a18a41c149c355",
                     pgid="pgtrigger_versioning_6121b",
                     table="admin_tests_post",
                 ),

@@ -35,12 +35,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_db48e\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_db48e\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_db48e,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_db48e\"()",
                     constraint=False,
                     declaration="b8a6c9cb4b6a877d0c8fd0c0f10ea8e52c176992",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"composite_tests_softcompositepk"\') OR to_regclass(\'"composite_tests_softcompositepk"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."composite_tests_softcompositepk"\'), to_regclass(\'"composite_tests_softcompositepk"\'))) THEN\n            UPDATE "composite_tests_softcompositepk" SET "is_active" = false WHERE "composite_tests_softcompositepk"."tenant" = OLD."tenant" AND "composite_tests_softcompositepk"."number" = OLD."number";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."tenant" = $1 AND %1$s."number" = $2\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."composite_tests_softcompositepk"\'), to_regclass(\'"composite_tests_softcompositepk"\'))::text) USING OLD."tenant", OLD."number";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="a53a5f88dab1c82e037601e35d274640f7e53a17",
+                    hash="67e6d978f7e4ee83835cf8390d664d40edd54606",
                     pgid="pgtrigger_soft_delete_db48e",
                     table="composite_tests_softcompositepk",
                 ),

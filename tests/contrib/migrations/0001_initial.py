@@ -284,12 +284,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="official_create",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_official_create_54519\"') = 0)) EXECUTE FUNCTION \"pgtrigger_official_create_54519\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_official_create_54519,') = 0)) EXECUTE FUNCTION \"pgtrigger_official_create_54519\"()",
                     constraint=False,
                     declaration="42a279a453a039121093de61acec58e7db3a6258",
                     event="BEFORE INSERT",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"official_create\"; use Account.objects.open()' USING ERRCODE = 'PGT05', DETAIL = 'trigger: contrib_tests.Account:official_create', HINT = 'use Account.objects.open()';\nEND;\n",
-                    hash="7a1aa4d237e4676dea75169133e1d0dd7b1e51a0",
+                    hash="af6229b1a58d2d74e7810624e066b8149e24bf65",
                     pgid="pgtrigger_official_create_54519",
                     table="contrib_tests_account",
                 ),
@@ -300,12 +300,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="search",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_search_16948\"') = 0)) EXECUTE FUNCTION \"pgtrigger_search_16948\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_search_16948,') = 0)) EXECUTE FUNCTION \"pgtrigger_search_16948\"()",
                     constraint=False,
                     declaration="78feb3aaee6c822f66147b585e9460b64505dce6",
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    NEW.\"search_vector\" := to_tsvector('pg_catalog.english'::regconfig, COALESCE(NEW.\"title\"::text, '') || ' ' || COALESCE(NEW.\"body\"::text, ''));\n    RETURN NEW;\nEND;\n",
-                    hash="ebffa7f34ff3abb345b27938cf01040ed2485f46",
+                    hash="9f2a1af78da2d7e6920fd7408b6f7e91dbe25a90",
                     pgid="pgtrigger_search_16948",
                     table="contrib_tests_article",
                 ),
@@ -316,12 +316,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="statement_protect_status",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_statement_protect_status_46b63"\') = 0)) EXECUTE FUNCTION "pgtrigger_statement_protect_status_46b63"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_statement_protect_status_46b63,') = 0)) EXECUTE FUNCTION \"pgtrigger_statement_protect_status_46b63\"()",
                     constraint=False,
                     declaration="0dcdf3ab3cb651d76e07d87a272300c7cce6f3dd",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    IF EXISTS (SELECT 1 FROM (WITH _pgtrigger_rows AS MATERIALIZED (SELECT old_values."id" AS "old__id", old_values."status" AS "old__status", old_values."counter" AS "old__counter", new_values."id" AS "new__id", new_values."status" AS "new__status", new_values."counter" AS "new__counter" FROM old_values JOIN new_values ON old_values."id" = new_values."id" WHERE old_values."status" IS DISTINCT FROM new_values."status") SELECT * FROM _pgtrigger_rows) AS j WHERE j.old__status = \'locked\') THEN RAISE EXCEPTION \'locked rows cannot change status (% rows changed)\', (SELECT count(*) FROM (WITH _pgtrigger_rows AS MATERIALIZED (SELECT new_values.* FROM old_values JOIN new_values ON old_values."id" = new_values."id" WHERE old_values."status" IS DISTINCT FROM new_values."status") SELECT * FROM _pgtrigger_rows) AS n); END IF; RETURN NULL;\nEND;\n',
-                    hash="1c266e2b5f7e97843e84ea274c6de605854124c5",
+                    hash="7f447b026767ac94599852a0ad83ac88036534eb",
                     pgid="pgtrigger_statement_protect_status_46b63",
                     table="contrib_tests_composed",
                 ),
@@ -332,12 +332,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_active_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.\"is_active\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_active_deletes_246c4\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_246c4\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"is_active\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_active_deletes_246c4,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_active_deletes_246c4\"()",
                     constraint=False,
                     declaration="4600d105a809bce88d0f1234f2bdf2611a5581c6",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_active_deletes\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: contrib_tests.ConditionallyProtected:protect_active_deletes';\nEND;\n",
-                    hash="8412406d2994bc8ed406c04a5b80f00085021da5",
+                    hash="e795152db52d7211773666bbfd64eedf1c727335",
                     pgid="pgtrigger_protect_active_deletes_246c4",
                     table="contrib_tests_conditionallyprotected",
                 ),
@@ -348,12 +348,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="status_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'published\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\') OR (NEW."status" IS NOT DISTINCT FROM \'cancelled\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_status_fsm_fee54"\') = 0)) EXECUTE FUNCTION "pgtrigger_status_fsm_fee54"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'draft' AND NEW.\"status\" IS NOT DISTINCT FROM 'published') OR (OLD.\"status\" IS NOT DISTINCT FROM 'published' AND NEW.\"status\" IS NOT DISTINCT FROM 'archived') OR (NEW.\"status\" IS NOT DISTINCT FROM 'cancelled'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_status_fsm_fee54,') = 0)) EXECUTE FUNCTION \"pgtrigger_status_fsm_fee54\"()",
                     constraint=False,
                     declaration="3e0fbfc3da6fac3804ecc8de5b9f788cb31ca587",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'status_fsm', '''draft'' -> ''published'', ''published'' -> ''archived'', * -> ''cancelled''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.Document:status_fsm';\nEND;\n",
-                    hash="7db074e7fb4950d4425ef869b2e2bac34a080301",
+                    hash="4c675b3dae55261f3949cc3fdf35fc2e22ab5758",
                     pgid="pgtrigger_status_fsm_fee54",
                     table="contrib_tests_document",
                 ),
@@ -364,12 +364,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_created_by",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."created_by" IS DISTINCT FROM NEW."created_by") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_created_by_606ce"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_created_by_606ce"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"created_by\" IS DISTINCT FROM NEW.\"created_by\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_read_only_created_by_606ce,') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_created_by_606ce\"()",
                     constraint=False,
                     declaration="dca31520092d785b5b6f1be5c77e62ac09faf6a6",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_created_by\"; read-only fields: created_by' USING ERRCODE = 'PGT02', DETAIL = 'trigger: contrib_tests.FrozenField:read_only_created_by';\nEND;\n",
-                    hash="96c84ec3acdc41d3b7ea2593bc04ba3403bad16d",
+                    hash="489787567173d7cd01e92443937ad979e8e529ae",
                     pgid="pgtrigger_read_only_created_by_606ce",
                     table="contrib_tests_frozenfield",
                 ),
@@ -380,12 +380,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_read_only_19c6e"\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_19c6e"()',
+                    body='FOR EACH ROW WHEN ((OLD."id" IS DISTINCT FROM NEW."id" OR OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(translate(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'{}"\', \',,,\'), \',pgtrigger_read_only_19c6e,\') = 0)) EXECUTE FUNCTION "pgtrigger_read_only_19c6e"()',
                     constraint=False,
                     declaration="3d0b383a451561ecc9a104271e09c626919ee74e",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only\"; read-only fields: id, name' USING ERRCODE = 'PGT02', DETAIL = 'trigger: contrib_tests.FrozenRow:read_only';\nEND;\n",
-                    hash="f43a1cb04b2464eb0db21a4423d744d2acd5afdb",
+                    hash="a5899f6b368112f29cdff510fe55c519f0978a4c",
                     pgid="pgtrigger_read_only_19c6e",
                     table="contrib_tests_frozenrow",
                 ),
@@ -416,12 +416,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_amount",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_amount_c7257\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_amount_c7257\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_amount_c7257,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_amount_c7257\"()",
                     constraint=False,
                     declaration="a2207da1e24a7a21d00634d6efe3005657d47e1b",
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_orderline"\') OR to_regclass(\'"contrib_tests_orderline"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))) AND to_regclass(\'"contrib_tests_order"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\')) THEN\n            UPDATE "contrib_tests_order" SET "amount" = (SELECT sum("amount") FROM "contrib_tests_orderline" WHERE "contrib_tests_orderline"."order_id" = "contrib_tests_order"."id") WHERE "contrib_tests_order"."id" = OLD."order_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "amount" = (SELECT sum("amount") FROM %2$s WHERE %2$s."order_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))::text) USING OLD."order_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."order_id" IS DISTINCT FROM OLD."order_id") THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_orderline"\') OR to_regclass(\'"contrib_tests_orderline"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))) AND to_regclass(\'"contrib_tests_order"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\')) THEN\n            UPDATE "contrib_tests_order" SET "amount" = (SELECT sum("amount") FROM "contrib_tests_orderline" WHERE "contrib_tests_orderline"."order_id" = "contrib_tests_order"."id") WHERE "contrib_tests_order"."id" = NEW."order_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "amount" = (SELECT sum("amount") FROM %2$s WHERE %2$s."order_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))::text) USING NEW."order_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="e36fbd1714187df33d78e81855b38faedda0fb4f",
+                    hash="26f607e728ef35ef10364ce78756726e0fc82efe",
                     pgid="pgtrigger_sync_amount_c7257",
                     table="contrib_tests_orderline",
                 ),
@@ -432,12 +432,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_line_count",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_line_count_41b36\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_line_count_41b36\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_line_count_41b36,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_line_count_41b36\"()",
                     constraint=False,
                     declaration="06c9741bacb8fbf639dba84b05814e3776bdbf3f",
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_orderline"\') OR to_regclass(\'"contrib_tests_orderline"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))) AND to_regclass(\'"contrib_tests_order"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\')) THEN\n            UPDATE "contrib_tests_order" SET "line_count" = (SELECT count(*) FROM "contrib_tests_orderline" WHERE "contrib_tests_orderline"."order_id" = "contrib_tests_order"."id") WHERE "contrib_tests_order"."id" = OLD."order_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "line_count" = (SELECT count(*) FROM %2$s WHERE %2$s."order_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))::text) USING OLD."order_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."order_id" IS DISTINCT FROM OLD."order_id") THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_orderline"\') OR to_regclass(\'"contrib_tests_orderline"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))) AND to_regclass(\'"contrib_tests_order"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\')) THEN\n            UPDATE "contrib_tests_order" SET "line_count" = (SELECT count(*) FROM "contrib_tests_orderline" WHERE "contrib_tests_orderline"."order_id" = "contrib_tests_order"."id") WHERE "contrib_tests_order"."id" = NEW."order_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "line_count" = (SELECT count(*) FROM %2$s WHERE %2$s."order_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_order"\'), to_regclass(\'"contrib_tests_order"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_orderline"\'), to_regclass(\'"contrib_tests_orderline"\'))::text) USING NEW."order_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="e53ca58611d821eb2d200b4208bd8f9bab57a928",
+                    hash="8fd892a25ad62d673d4b550ae196c89b05876cfb",
                     pgid="pgtrigger_sync_line_count_41b36",
                     table="contrib_tests_orderline",
                 ),
@@ -448,12 +448,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_email_lower",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_email_lower_a8f3a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_email_lower_a8f3a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_email_lower_a8f3a,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_email_lower_a8f3a\"()",
                     constraint=False,
                     declaration="cbfadd96c0951e5f03047fc4fd58e4085339b905",
                     event="BEFORE INSERT OR UPDATE",
                     function='\nBEGIN\n    NEW."email_lower" := LOWER(NEW."email");\n    RETURN NEW;\nEND;\n',
-                    hash="3d14597dd0dbbad1f23887ce9c1c58691da2723b",
+                    hash="20e7d6721484055c89b8485eb0e19ca43a83322c",
                     pgid="pgtrigger_sync_email_lower_a8f3a",
                     table="contrib_tests_person",
                 ),
@@ -464,12 +464,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_total",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_total_31b34\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_total_31b34\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_total_31b34,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_total_31b34\"()",
                     constraint=False,
                     declaration="1ce14d59e3e65513b27307db57655ec5d99fdb5a",
                     event="BEFORE INSERT OR UPDATE",
                     function='\nBEGIN\n    NEW."total" := (NEW."price" * NEW."quantity");\n    RETURN NEW;\nEND;\n',
-                    hash="794ebeabf251e52d25cec0bfe9b263c62a540c0e",
+                    hash="e266e925ecba631b4fd8ff1340cca9d9a4ffad7f",
                     pgid="pgtrigger_sync_total_31b34",
                     table="contrib_tests_person",
                 ),
@@ -480,12 +480,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_bulk_updates",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_bulk_updates_e9f68\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_bulk_updates_e9f68\"()",
+                    body="FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_bulk_updates_e9f68,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_bulk_updates_e9f68\"()",
                     constraint=False,
                     declaration="e2f41796d2ed64f3247750e65ca0fef4ade04755",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_bulk_updates\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: contrib_tests.ProtectedDelete:protect_bulk_updates';\nEND;\n",
-                    hash="24873b68edaabb04d4153cab41520cac625ba631",
+                    hash="e97c7d20439bd59c71141830c72deaca12dc22da",
                     pgid="pgtrigger_protect_bulk_updates_e9f68",
                     table="contrib_tests_protecteddelete",
                 ),
@@ -496,12 +496,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect_deletes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect_deletes_ee385\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_ee385\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect_deletes_ee385,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect_deletes_ee385\"()",
                     constraint=False,
                     declaration="506c5691c2c5735ab26baef04de5a8161de12358",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect_deletes\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: contrib_tests.ProtectedDelete:protect_deletes';\nEND;\n",
-                    hash="7e01a9a7695783a2c29ae87016fac2c071779968",
+                    hash="ffe4c4ed2de49454da20b867596187a9b2c01ea7",
                     pgid="pgtrigger_protect_deletes_ee385",
                     table="contrib_tests_protecteddelete",
                 ),
@@ -512,12 +512,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_cf90f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_cf90f\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_cf90f,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_cf90f\"()",
                     constraint=False,
                     declaration="d8a68a072cd3ddf62f454528f20b7b553f658934",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softbool"\') OR to_regclass(\'"contrib_tests_softbool"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softbool"\'), to_regclass(\'"contrib_tests_softbool"\'))) THEN\n            UPDATE "contrib_tests_softbool" SET "is_active" = false WHERE "contrib_tests_softbool"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softbool"\'), to_regclass(\'"contrib_tests_softbool"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="17acf5af40b6d5570f4a95280ced3e68db94a24b",
+                    hash="d78a828dca6f0c0171d7877eb631552c102f5704",
                     pgid="pgtrigger_soft_delete_cf90f",
                     table="contrib_tests_softbool",
                 ),
@@ -528,12 +528,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_3dae1\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_3dae1\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_3dae1,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_3dae1\"()",
                     constraint=False,
                     declaration="e98c777d31a0d6eeab15ad4902b00b2370bef43d",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    IF OLD.\"status\" IS DISTINCT FROM 'it''s gone' THEN\n        IF (TG_RELID = to_regclass('\"contrib_tests_softchar\"') OR to_regclass('\"contrib_tests_softchar\"') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || '.\"contrib_tests_softchar\"'), to_regclass('\"contrib_tests_softchar\"'))) THEN\n            UPDATE \"contrib_tests_softchar\" SET \"status\" = 'it''s gone' WHERE \"contrib_tests_softchar\".\"id\" = OLD.\"id\";\n        ELSE\n            EXECUTE format('UPDATE %1$s SET \"status\" = ''it''''s gone'' WHERE %1$s.\"id\" = $1', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || '.\"contrib_tests_softchar\"'), to_regclass('\"contrib_tests_softchar\"'))::text) USING OLD.\"id\";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n",
-                    hash="90d285b911dc2e62b048ef107be0d860ef03a16b",
+                    hash="2c20f2a3d4c412faa5e9ceae35ad35b5ec7494fc",
                     pgid="pgtrigger_soft_delete_3dae1",
                     table="contrib_tests_softchar",
                 ),
@@ -544,12 +544,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_6ec0a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_6ec0a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_6ec0a,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_6ec0a\"()",
                     constraint=False,
                     declaration="6ce28276e74a6920e06f99fd39b5f17150284140",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softcustompk"\') OR to_regclass(\'"contrib_tests_softcustompk"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softcustompk"\'), to_regclass(\'"contrib_tests_softcustompk"\'))) THEN\n            UPDATE "contrib_tests_softcustompk" SET "is_active" = false WHERE "contrib_tests_softcustompk"."code" = OLD."code";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."code" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softcustompk"\'), to_regclass(\'"contrib_tests_softcustompk"\'))::text) USING OLD."code";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="24ed2c3c79771e28df16d72112504e58a0614213",
+                    hash="9ca2a4b5c13b4f822e54913b8f4e5f30bfc577cc",
                     pgid="pgtrigger_soft_delete_6ec0a",
                     table="contrib_tests_softcustompk",
                 ),
@@ -560,12 +560,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_3ae53\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_3ae53\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_3ae53,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_3ae53\"()",
                     constraint=False,
                     declaration="ee60ac11ea22114328489fac500c2594990e7525",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."state" IS DISTINCT FROM 0 THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softint"\') OR to_regclass(\'"contrib_tests_softint"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softint"\'), to_regclass(\'"contrib_tests_softint"\'))) THEN\n            UPDATE "contrib_tests_softint" SET "state" = 0 WHERE "contrib_tests_softint"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "state" = 0 WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softint"\'), to_regclass(\'"contrib_tests_softint"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="56273911f3735c16a8dc9b34852b9864a0f9713e",
+                    hash="5636247240902e0c3017b46909990a86f49fa776",
                     pgid="pgtrigger_soft_delete_3ae53",
                     table="contrib_tests_softint",
                 ),
@@ -576,12 +576,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_e2947\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_e2947\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_e2947,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_e2947\"()",
                     constraint=False,
                     declaration="30a2835d90161e57bdb5649680a03c6c95fc4974",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."owner" IS NOT NULL THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softnullable"\') OR to_regclass(\'"contrib_tests_softnullable"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softnullable"\'), to_regclass(\'"contrib_tests_softnullable"\'))) THEN\n            UPDATE "contrib_tests_softnullable" SET "owner" = NULL WHERE "contrib_tests_softnullable"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "owner" = NULL WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softnullable"\'), to_regclass(\'"contrib_tests_softnullable"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="c206421e59a3c5ec2db0239a863e9054875630a9",
+                    hash="7bb28b7f757d3bf7d7965744a3f2a3d53c41c301",
                     pgid="pgtrigger_soft_delete_e2947",
                     table="contrib_tests_softnullable",
                 ),
@@ -592,12 +592,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_07430\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_07430\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_07430,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_07430\"()",
                     constraint=False,
-                    declaration="9d0c07773e73154cf367192ffc09611e9cea9bbc",
+                    declaration="ab937f96b0b8afba460662d7ff367d652784d7e8",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."deleted_at" IS NULL THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softtimestamp"\') OR to_regclass(\'"contrib_tests_softtimestamp"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softtimestamp"\'), to_regclass(\'"contrib_tests_softtimestamp"\'))) THEN\n            UPDATE "contrib_tests_softtimestamp" SET "deleted_at" = now() WHERE "contrib_tests_softtimestamp"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softtimestamp"\'), to_regclass(\'"contrib_tests_softtimestamp"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="c21c078b99980a9b42c8b839f2269a4459725d04",
+                    hash="7bc8616752035ec2a31394af6fb244c791773dd4",
                     pgid="pgtrigger_soft_delete_07430",
                     table="contrib_tests_softtimestamp",
                 ),
@@ -608,12 +608,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="priority_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_priority_fsm_b7479\"') = 0)) EXECUTE FUNCTION \"pgtrigger_priority_fsm_b7479\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_priority_fsm_b7479,') = 0)) EXECUTE FUNCTION \"pgtrigger_priority_fsm_b7479\"()",
                     constraint=False,
                     declaration="ddd6e8bfad61bd7f6250488cee2cbfbe80984f52",
                     event="BEFORE INSERT OR UPDATE",
                     function='\nBEGIN\n    IF TG_OP = \'INSERT\' THEN\n        IF NOT ((NEW."priority" IS NOT DISTINCT FROM NULL) OR (NEW."priority" IS NOT DISTINCT FROM 1)) THEN\n            RAISE EXCEPTION \'pgtrigger: Invalid initial state % of field "%" on table % (trigger "%"); allowed initial states: %\', quote_nullable(NEW."priority"::text), \'priority\', TG_TABLE_NAME, \'priority_fsm\', \'NULL, 1\' USING ERRCODE = \'PGT04\', DETAIL = \'trigger: contrib_tests.Ticket:priority_fsm\';\n        END IF;\n    ELSIF OLD."priority" IS DISTINCT FROM NEW."priority" AND NOT ((OLD."priority" IS NOT DISTINCT FROM NULL AND NEW."priority" IS NOT DISTINCT FROM 1) OR (OLD."priority" IS NOT DISTINCT FROM 1 AND NEW."priority" IS NOT DISTINCT FROM 2) OR (OLD."priority" IS NOT DISTINCT FROM 2 AND NEW."priority" IS NOT DISTINCT FROM 3) OR (OLD."priority" IS NOT DISTINCT FROM 3 AND NEW."priority" IS NOT DISTINCT FROM NULL)) THEN\n        RAISE EXCEPTION \'pgtrigger: Invalid transition of field "%" from % to % on table % (trigger "%"); allowed transitions: %\', \'priority\', quote_nullable(OLD."priority"::text), quote_nullable(NEW."priority"::text), TG_TABLE_NAME, \'priority_fsm\', \'NULL -> 1, 1 -> 2, 2 -> 3, 3 -> NULL\' USING ERRCODE = \'PGT03\', DETAIL = \'trigger: contrib_tests.Ticket:priority_fsm\';\n    END IF;\n    RETURN NEW;\nEND;\n',
-                    hash="b4c11a8548e6e86051bacb5bd7068f39c91791d4",
+                    hash="da3245b6e36593a501aab2f2cc7ee325dee71844",
                     pgid="pgtrigger_priority_fsm_b7479",
                     table="contrib_tests_ticket",
                 ),
@@ -624,12 +624,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="track_changes",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_track_changes_5051e"\') = 0)) EXECUTE FUNCTION "pgtrigger_track_changes_5051e"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_track_changes_5051e,') = 0)) EXECUTE FUNCTION \"pgtrigger_track_changes_5051e\"()",
                     constraint=False,
                     declaration="e2dec316e8eedb08daf2d6e39ebfa3cf87c48085",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    IF to_regclass(\'"contrib_tests_change"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_change"\'), to_regclass(\'"contrib_tests_change"\')) THEN\n        INSERT INTO "contrib_tests_change" ("object_pk", "field", "old_value", "new_value", "changed_at")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, now()\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'status\', to_jsonb(o."status"), to_jsonb(n."status")),\n        (\'price\', to_jsonb(o."price"), to_jsonb(n."price"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value;\n    ELSE\n        EXECUTE format(\'INSERT INTO %1$s ("object_pk", "field", "old_value", "new_value", "changed_at")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, now()\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'\'status\'\', to_jsonb(o."status"), to_jsonb(n."status")),\n        (\'\'price\'\', to_jsonb(o."price"), to_jsonb(n."price"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_change"\'), to_regclass(\'"contrib_tests_change"\'))::text);\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="3204ee39058d7ed1c65edb2bdfd83bec0715f49c",
+                    hash="9fc61da6da39ddecdc78b85b2a4aa5c764df8bf8",
                     pgid="pgtrigger_track_changes_5051e",
                     table="contrib_tests_tracked",
                 ),
@@ -640,12 +640,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_a37f2\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_a37f2\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_versioning_a37f2,') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_a37f2\"()",
                     constraint=False,
                     declaration="eea11c77c171eb705116dab810d15a6061ec2c0f",
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: contrib_tests.Versioned:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    RETURN NEW;\nEND;\n',
-                    hash="9db653681e9ebf80a51acbd54e758dd66cc85e9f",
+                    hash="b748042deebc916bd8453639f80a15d958937467",
                     pgid="pgtrigger_versioning_a37f2",
                     table="contrib_tests_versioned",
                 ),

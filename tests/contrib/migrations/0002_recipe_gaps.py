@@ -143,12 +143,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_max_amount",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_max_amount_068d8\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_max_amount_068d8\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_max_amount_068d8,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_max_amount_068d8\"()",
                     constraint=False,
                     declaration="e5716cb0449c71155d97f280b6617b20813d0d15",
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "max_amount" = (SELECT max("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = OLD."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "max_amount" = (SELECT max("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING OLD."batch_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."batch_id" IS DISTINCT FROM OLD."batch_id") THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "max_amount" = (SELECT max("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = NEW."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "max_amount" = (SELECT max("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING NEW."batch_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="04f9c8aea5f96c5e54db7186e658721ac56d8700",
+                    hash="11ba408689aa1754e45017d4bdaea536e7411d44",
                     pgid="pgtrigger_sync_max_amount_068d8",
                     table="contrib_tests_batchitem",
                 ),
@@ -159,12 +159,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="sync_min_amount",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_sync_min_amount_c3e63\"') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_min_amount_c3e63\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_sync_min_amount_c3e63,') = 0)) EXECUTE FUNCTION \"pgtrigger_sync_min_amount_c3e63\"()",
                     constraint=False,
                     declaration="a20636719969cee508e46772f643ea6a4b226972",
                     event="AFTER INSERT OR UPDATE OR DELETE",
                     function='\nBEGIN\n    IF TG_OP IN (\'UPDATE\', \'DELETE\') THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "min_amount" = (SELECT min("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = OLD."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "min_amount" = (SELECT min("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING OLD."batch_id";\n        END IF;\n    END IF;\n    IF TG_OP = \'INSERT\' OR (TG_OP = \'UPDATE\' AND NEW."batch_id" IS DISTINCT FROM OLD."batch_id") THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_batchitem"\') OR to_regclass(\'"contrib_tests_batchitem"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))) AND to_regclass(\'"contrib_tests_batch"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\')) THEN\n            UPDATE "contrib_tests_batch" SET "min_amount" = (SELECT min("amount") FROM "contrib_tests_batchitem" WHERE "contrib_tests_batchitem"."batch_id" = "contrib_tests_batch"."id") WHERE "contrib_tests_batch"."id" = NEW."batch_id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "min_amount" = (SELECT min("amount") FROM %2$s WHERE %2$s."batch_id" = %1$s."id") WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batch"\'), to_regclass(\'"contrib_tests_batch"\'))::text, coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_batchitem"\'), to_regclass(\'"contrib_tests_batchitem"\'))::text) USING NEW."batch_id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="e684da01d345dcb5e5ffaf84f6e68c764a09588c",
+                    hash="87286b393021f26cf3c0344afbf02714a5302b33",
                     pgid="pgtrigger_sync_min_amount_c3e63",
                     table="contrib_tests_batchitem",
                 ),
@@ -175,12 +175,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only_all",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_read_only_all_335c8\"') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_all_335c8\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_read_only_all_335c8,') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_all_335c8\"()",
                     constraint=False,
                     declaration="bc2f88074a508349a3d66924ca7d270f49111285",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only_all\"; read-only fields: id, name, amount' USING ERRCODE = 'PGT02', DETAIL = 'trigger: contrib_tests.FrozenAll:read_only_all';\nEND;\n",
-                    hash="d921c4b6403ebd751cb3c0917d4304fbecc93815",
+                    hash="720daaf00a52a626a12df5b5628239f5fddcbe6f",
                     pgid="pgtrigger_read_only_all_335c8",
                     table="contrib_tests_frozenall",
                 ),
@@ -191,12 +191,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="gated_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN (((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\' AND NEW."status" IS NOT DISTINCT FROM \'published\'))) AND (OLD."locked")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_gated_fsm_14ee4"\') = 0)) EXECUTE FUNCTION "pgtrigger_gated_fsm_14ee4"()',
+                    body="FOR EACH ROW WHEN (((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'draft' AND NEW.\"status\" IS NOT DISTINCT FROM 'published'))) AND (OLD.\"locked\")) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_gated_fsm_14ee4,') = 0)) EXECUTE FUNCTION \"pgtrigger_gated_fsm_14ee4\"()",
                     constraint=False,
                     declaration="3b9059ea46ca0651a4d342563764fbecb1dd954c",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'gated_fsm', '''draft'' -> ''published''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.GatedDocument:gated_fsm';\nEND;\n",
-                    hash="4f021a507870eaf3fd97852879ce8482a6871968",
+                    hash="91f5d983e916f24e9464b29303e81defff9e03ca",
                     pgid="pgtrigger_gated_fsm_14ee4",
                     table="contrib_tests_gateddocument",
                 ),
@@ -207,12 +207,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="stage_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."stage" IS DISTINCT FROM NEW."stage" AND NOT ((OLD."stage" IS NOT DISTINCT FROM 1 AND NEW."stage" IS NOT DISTINCT FROM 2) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 3) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 4))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_stage_fsm_3be08"\') = 0)) EXECUTE FUNCTION "pgtrigger_stage_fsm_3be08"()',
+                    body='FOR EACH ROW WHEN ((OLD."stage" IS DISTINCT FROM NEW."stage" AND NOT ((OLD."stage" IS NOT DISTINCT FROM 1 AND NEW."stage" IS NOT DISTINCT FROM 2) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 3) OR (OLD."stage" IS NOT DISTINCT FROM 2 AND NEW."stage" IS NOT DISTINCT FROM 4))) AND (strpos(translate(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'{}"\', \',,,\'), \',pgtrigger_stage_fsm_3be08,\') = 0)) EXECUTE FUNCTION "pgtrigger_stage_fsm_3be08"()',
                     constraint=False,
                     declaration="6ea2d348165bc1396adb991c6eeef64e36990826",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'stage', quote_nullable(OLD.\"stage\"::text), quote_nullable(NEW.\"stage\"::text), TG_TABLE_NAME, 'stage_fsm', '1 -> 2, 2 -> 3, 2 -> 4' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.Job:stage_fsm';\nEND;\n",
-                    hash="b98aafaea7ed7f7638c315fe60c1b236d3717463",
+                    hash="c7abbd405f419c58bbeb6bdedf10c6c394dced74",
                     pgid="pgtrigger_stage_fsm_3be08",
                     table="contrib_tests_job",
                 ),
@@ -223,12 +223,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="mirror_name",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_mirror_name_8f2ef\"') = 0)) EXECUTE FUNCTION \"pgtrigger_mirror_name_8f2ef\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_mirror_name_8f2ef,') = 0)) EXECUTE FUNCTION \"pgtrigger_mirror_name_8f2ef\"()",
                     constraint=False,
                     declaration="33ab51d215b2f18c1ebb3dadc133428609019da9",
                     event="BEFORE INSERT OR UPDATE",
                     function='\nBEGIN\n    NEW."name_copy" := NEW."name";\n    RETURN NEW;\nEND;\n',
-                    hash="d2436a37c878db0039babaf66f3a5afc043aac7d",
+                    hash="f4cb4b1e3f96513ee5bddf4cb044458ec1316f67",
                     pgid="pgtrigger_mirror_name_8f2ef",
                     table="contrib_tests_mirrored",
                 ),
@@ -239,12 +239,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="open_draft_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'draft\') OR (OLD."status" IS NOT DISTINCT FROM \'published\' AND NEW."status" IS NOT DISTINCT FROM \'archived\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_open_draft_fsm_4a00c"\') = 0)) EXECUTE FUNCTION "pgtrigger_open_draft_fsm_4a00c"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'draft') OR (OLD.\"status\" IS NOT DISTINCT FROM 'published' AND NEW.\"status\" IS NOT DISTINCT FROM 'archived'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_open_draft_fsm_4a00c,') = 0)) EXECUTE FUNCTION \"pgtrigger_open_draft_fsm_4a00c\"()",
                     constraint=False,
                     declaration="20449e23bb7e8719407a7a8cef625a3ad8187f73",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'open_draft_fsm', '''draft'' -> *, ''published'' -> ''archived''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: contrib_tests.OpenDraft:open_draft_fsm';\nEND;\n",
-                    hash="ed17f9a253d76494b9167333f4f994dae8c663e5",
+                    hash="2ea05f4e7cbbb35e532b80d8ba5f389084e0e440",
                     pgid="pgtrigger_open_draft_fsm_4a00c",
                     table="contrib_tests_opendraft",
                 ),

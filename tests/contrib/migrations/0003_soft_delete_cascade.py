@@ -54,12 +54,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_77e59\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_77e59\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_77e59,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_77e59\"()",
                     constraint=False,
                     declaration="efec2c45947ace1e88f2f19b3faa7b7b03dc4ce8",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_setnullsoftchild"\') OR to_regclass(\'"contrib_tests_setnullsoftchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_setnullsoftchild"\'), to_regclass(\'"contrib_tests_setnullsoftchild"\'))) THEN\n            UPDATE "contrib_tests_setnullsoftchild" SET "is_active" = false WHERE "contrib_tests_setnullsoftchild"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_setnullsoftchild"\'), to_regclass(\'"contrib_tests_setnullsoftchild"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="b8186030f4b79b686fbd8039e8a7534bb49e6a26",
+                    hash="a7e028709d9207dd3fe804eb31f3ce5be6b24e82",
                     pgid="pgtrigger_soft_delete_77e59",
                     table="contrib_tests_setnullsoftchild",
                 ),
@@ -70,12 +70,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_0b67c\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_0b67c\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_0b67c,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_0b67c\"()",
                     constraint=False,
-                    declaration="f383d28c648d9a92890cf2b2af2f345f65cfada1",
+                    declaration="4bd4680f58757bfbd705eb69fd55c89e3418c6bf",
                     event='BEFORE DELETE OR INSERT OR UPDATE OF "deleted_at", "parent_id"',
                     function='\nDECLARE\n    pgtrigger_rows bigint;\nBEGIN\n    IF TG_OP = \'DELETE\' THEN\n        IF OLD."deleted_at" IS NULL THEN\n            IF (TG_RELID = to_regclass(\'"contrib_tests_softchild"\') OR to_regclass(\'"contrib_tests_softchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))) THEN\n                UPDATE "contrib_tests_softchild" SET "deleted_at" = now() WHERE "contrib_tests_softchild"."id" = OLD."id";\n            ELSE\n                EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))::text) USING OLD."id";\n            END IF;\n            IF (TG_RELID = to_regclass(\'"contrib_tests_softchild"\') OR to_regclass(\'"contrib_tests_softchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))) THEN\n                PERFORM 1 FROM "contrib_tests_softchild" WHERE "contrib_tests_softchild"."id" = OLD."id" FOR UPDATE;\n            ELSE\n                EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR UPDATE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))::text) USING OLD."id";\n            END IF;\n        END IF;\n        IF to_regclass(\'"contrib_tests_softgrandchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\')) THEN\n            DELETE FROM "contrib_tests_softgrandchild" WHERE "contrib_tests_softgrandchild"."child_id" = OLD."id";\n        ELSE\n            EXECUTE format(\'DELETE FROM %1$s WHERE %1$s."child_id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\'))::text) USING OLD."id";\n        END IF;\n        RETURN NULL;\n    END IF;\n    IF NEW."parent_id" IS NOT NULL AND NEW."deleted_at" IS NULL AND (TG_OP = \'INSERT\' OR NEW."parent_id" IS DISTINCT FROM OLD."parent_id" OR NOT (OLD."deleted_at" IS NULL)) THEN\n        IF to_regclass(\'"contrib_tests_softparent"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\')) THEN\n            PERFORM 1 FROM "contrib_tests_softparent" WHERE "contrib_tests_softparent"."id" = NEW."parent_id" FOR KEY SHARE;\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR KEY SHARE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))::text) USING NEW."parent_id";\n        END IF;\n        IF to_regclass(\'"contrib_tests_softparent"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\')) THEN\n            PERFORM 1 FROM "contrib_tests_softparent" WHERE "contrib_tests_softparent"."id" = NEW."parent_id" AND NOT ("contrib_tests_softparent"."is_active" IS DISTINCT FROM false);\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 AND NOT (%1$s."is_active" IS DISTINCT FROM false)\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))::text) USING NEW."parent_id";\n        END IF;\n        GET DIAGNOSTICS pgtrigger_rows = ROW_COUNT;\n        IF pgtrigger_rows > 0 THEN\n            RAISE EXCEPTION USING MESSAGE = \'Cannot have an alive row of contrib_tests_softchild under a soft-deleted row of contrib_tests_softparent (by "parent")\', ERRCODE = \'PGT07\', DETAIL = \'trigger: contrib_tests.SoftChild:soft_delete\', HINT = \'Restore the contrib_tests.SoftParent row first.\';\n        END IF;\n    END IF;\n    RETURN NEW;\nEND;\n',
-                    hash="0a6f7bd8311b034aa733e2d5716a7071c892d91e",
+                    hash="6335a1dd2d57cc7a2399ed8487bf42b20c5424b0",
                     pgid="pgtrigger_soft_delete_0b67c",
                     table="contrib_tests_softchild",
                 ),
@@ -86,12 +86,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="frozen",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((NOT OLD.\"is_active\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_frozen_9057f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_frozen_9057f\"()",
+                    body="FOR EACH ROW WHEN ((NOT OLD.\"is_active\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_frozen_9057f,') = 0)) EXECUTE FUNCTION \"pgtrigger_frozen_9057f\"()",
                     constraint=False,
                     declaration="4efbec69d7218c9f52f8fbad7b0d5527fd6f9181",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"frozen\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: contrib_tests.SoftFrozen:frozen';\nEND;\n",
-                    hash="791be354cfbe33b991635c3642605c1bcdbb79d6",
+                    hash="d2cfe934919d676b56b10dd705596217e1913244",
                     pgid="pgtrigger_frozen_9057f",
                     table="contrib_tests_softfrozen",
                 ),
@@ -102,12 +102,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_fa44a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_fa44a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_fa44a,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_fa44a\"()",
                     constraint=False,
                     declaration="c423525a06bd37e100338b1126fadd31667e57ea",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softfrozen"\') OR to_regclass(\'"contrib_tests_softfrozen"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softfrozen"\'), to_regclass(\'"contrib_tests_softfrozen"\'))) THEN\n            UPDATE "contrib_tests_softfrozen" SET "is_active" = false WHERE "contrib_tests_softfrozen"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softfrozen"\'), to_regclass(\'"contrib_tests_softfrozen"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="44ad2db6ba4f0dd336f32a1d20d2051ca6aba095",
+                    hash="673fb9ba9f738bdccff83f25e6089e60b4405700",
                     pgid="pgtrigger_soft_delete_fa44a",
                     table="contrib_tests_softfrozen",
                 ),
@@ -136,12 +136,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_72db2\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_72db2\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_72db2,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_72db2\"()",
                     constraint=False,
                     declaration="8d3fe9a2c1978a63d6a2ea35a9613f4e4d78d37c",
                     event='BEFORE DELETE OR INSERT OR UPDATE OF "child_id", "status"',
                     function='\nDECLARE\n    pgtrigger_rows bigint;\nBEGIN\n    IF TG_OP = \'DELETE\' THEN\n        IF OLD."status" IS DISTINCT FROM \'gone\' THEN\n            IF (TG_RELID = to_regclass(\'"contrib_tests_softgrandchild"\') OR to_regclass(\'"contrib_tests_softgrandchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\'))) THEN\n                UPDATE "contrib_tests_softgrandchild" SET "status" = \'gone\' WHERE "contrib_tests_softgrandchild"."id" = OLD."id";\n            ELSE\n                EXECUTE format(\'UPDATE %1$s SET "status" = \'\'gone\'\' WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softgrandchild"\'), to_regclass(\'"contrib_tests_softgrandchild"\'))::text) USING OLD."id";\n            END IF;\n        END IF;\n        RETURN NULL;\n    END IF;\n    IF NEW."child_id" IS NOT NULL AND NEW."status" IS DISTINCT FROM \'gone\' AND (TG_OP = \'INSERT\' OR NEW."child_id" IS DISTINCT FROM OLD."child_id" OR NOT (OLD."status" IS DISTINCT FROM \'gone\')) THEN\n        IF to_regclass(\'"contrib_tests_softchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\')) THEN\n            PERFORM 1 FROM "contrib_tests_softchild" WHERE "contrib_tests_softchild"."id" = NEW."child_id" FOR KEY SHARE;\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR KEY SHARE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))::text) USING NEW."child_id";\n        END IF;\n        IF to_regclass(\'"contrib_tests_softchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\')) THEN\n            PERFORM 1 FROM "contrib_tests_softchild" WHERE "contrib_tests_softchild"."id" = NEW."child_id" AND NOT ("contrib_tests_softchild"."deleted_at" IS NULL);\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 AND NOT (%1$s."deleted_at" IS NULL)\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))::text) USING NEW."child_id";\n        END IF;\n        GET DIAGNOSTICS pgtrigger_rows = ROW_COUNT;\n        IF pgtrigger_rows > 0 THEN\n            RAISE EXCEPTION USING MESSAGE = \'Cannot have an alive row of contrib_tests_softgrandchild under a soft-deleted row of contrib_tests_softchild (by "child")\', ERRCODE = \'PGT07\', DETAIL = \'trigger: contrib_tests.SoftGrandchild:soft_delete\', HINT = \'Restore the contrib_tests.SoftChild row first.\';\n        END IF;\n    END IF;\n    RETURN NEW;\nEND;\n',
-                    hash="4f2e9866c94b482179aaf6802c93e671040591b8",
+                    hash="2778d793786977fdd1f487c88a46772ad2e3d183",
                     pgid="pgtrigger_soft_delete_72db2",
                     table="contrib_tests_softgrandchild",
                 ),
@@ -172,12 +172,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_04c1a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_04c1a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_04c1a,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_04c1a\"()",
                     constraint=False,
-                    declaration="438afaff55b4579c05088d8e017a080e92da8641",
+                    declaration="71e275ff072be39aca76c61a91961d333acbef5d",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softnode"\') OR to_regclass(\'"contrib_tests_softnode"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softnode"\'), to_regclass(\'"contrib_tests_softnode"\'))) THEN\n            UPDATE "contrib_tests_softnode" SET "is_active" = false WHERE "contrib_tests_softnode"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softnode"\'), to_regclass(\'"contrib_tests_softnode"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="4f66a8a38cdd5c0d54de50c675f38e91c28acaa3",
+                    hash="f8bd0554b885801f515213d9102f05c50ff92afa",
                     pgid="pgtrigger_soft_delete_04c1a",
                     table="contrib_tests_softnode",
                 ),
@@ -243,12 +243,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_5e2ca\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_5e2ca\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_5e2ca,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_5e2ca\"()",
                     constraint=False,
-                    declaration="e1cffcd9d9e0f241da2842ea10efb75d910d8cf7",
+                    declaration="70dfdbf935aa8ad4e51a8cd1cc4000432533843b",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softparent"\') OR to_regclass(\'"contrib_tests_softparent"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))) THEN\n            UPDATE "contrib_tests_softparent" SET "is_active" = false WHERE "contrib_tests_softparent"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))::text) USING OLD."id";\n        END IF;\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softparent"\') OR to_regclass(\'"contrib_tests_softparent"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))) THEN\n            PERFORM 1 FROM "contrib_tests_softparent" WHERE "contrib_tests_softparent"."id" = OLD."id" FOR UPDATE;\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR UPDATE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softparent"\'), to_regclass(\'"contrib_tests_softparent"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    IF to_regclass(\'"contrib_tests_softchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\')) THEN\n        DELETE FROM "contrib_tests_softchild" WHERE "contrib_tests_softchild"."parent_id" = OLD."id";\n    ELSE\n        EXECUTE format(\'DELETE FROM %1$s WHERE %1$s."parent_id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softchild"\'), to_regclass(\'"contrib_tests_softchild"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="d3b255a6568df4015e3dd67866fa15f2e4769d1a",
+                    hash="1422f6b0eb5636260927f923b3e895e8ba9bbead",
                     pgid="pgtrigger_soft_delete_5e2ca",
                     table="contrib_tests_softparent",
                 ),

@@ -29,12 +29,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_7d56d\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_7d56d\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_7d56d,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_7d56d\"()",
                     constraint=False,
-                    declaration="561fd4b70b5acf033ea6d81d11f2135b4a7e0935",
+                    declaration="d237ef86d25a022196b3a79e9729b36cbb2404ed",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."deleted_at" IS NULL THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_cyca"\') OR to_regclass(\'"contrib_tests_cyca"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\'))) THEN\n            UPDATE "contrib_tests_cyca" SET "deleted_at" = now() WHERE "contrib_tests_cyca"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\'))::text) USING OLD."id";\n        END IF;\n        IF (TG_RELID = to_regclass(\'"contrib_tests_cyca"\') OR to_regclass(\'"contrib_tests_cyca"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\'))) THEN\n            PERFORM 1 FROM "contrib_tests_cyca" WHERE "contrib_tests_cyca"."id" = OLD."id" FOR UPDATE;\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR UPDATE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    IF to_regclass(\'"contrib_tests_cycb"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cycb"\'), to_regclass(\'"contrib_tests_cycb"\')) THEN\n        DELETE FROM "contrib_tests_cycb" WHERE "contrib_tests_cycb"."a_id" = OLD."id";\n    ELSE\n        EXECUTE format(\'DELETE FROM %1$s WHERE %1$s."a_id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cycb"\'), to_regclass(\'"contrib_tests_cycb"\'))::text) USING OLD."id";\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="90f2903a6a97a187b27cd8e79752c8659fe93fbc",
+                    hash="a2dceec8fa4bad0d97a08c17d09f6ea3e482414a",
                     pgid="pgtrigger_soft_delete_7d56d",
                     table="contrib_tests_cyca",
                 ),
@@ -75,12 +75,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_28adb\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_28adb\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_28adb,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_28adb\"()",
                     constraint=False,
-                    declaration="fb593cfe9fffaa4d0b91b19c20e53d13e28fb4fd",
+                    declaration="dbab46c65314257f5d4ff083f454d9a2cb6636e9",
                     event='BEFORE DELETE OR INSERT OR UPDATE OF "a_id", "deleted_at"',
                     function='\nDECLARE\n    pgtrigger_rows bigint;\nBEGIN\n    IF TG_OP = \'DELETE\' THEN\n        IF OLD."deleted_at" IS NULL THEN\n            IF (TG_RELID = to_regclass(\'"contrib_tests_cycb"\') OR to_regclass(\'"contrib_tests_cycb"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cycb"\'), to_regclass(\'"contrib_tests_cycb"\'))) THEN\n                UPDATE "contrib_tests_cycb" SET "deleted_at" = now() WHERE "contrib_tests_cycb"."id" = OLD."id";\n            ELSE\n                EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cycb"\'), to_regclass(\'"contrib_tests_cycb"\'))::text) USING OLD."id";\n            END IF;\n        END IF;\n        RETURN NULL;\n    END IF;\n    IF NEW."a_id" IS NOT NULL AND NEW."deleted_at" IS NULL AND (TG_OP = \'INSERT\' OR NEW."a_id" IS DISTINCT FROM OLD."a_id" OR NOT (OLD."deleted_at" IS NULL)) THEN\n        IF to_regclass(\'"contrib_tests_cyca"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\')) THEN\n            PERFORM 1 FROM "contrib_tests_cyca" WHERE "contrib_tests_cyca"."id" = NEW."a_id" FOR KEY SHARE;\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 FOR KEY SHARE\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\'))::text) USING NEW."a_id";\n        END IF;\n        IF to_regclass(\'"contrib_tests_cyca"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\')) THEN\n            PERFORM 1 FROM "contrib_tests_cyca" WHERE "contrib_tests_cyca"."id" = NEW."a_id" AND NOT ("contrib_tests_cyca"."deleted_at" IS NULL);\n        ELSE\n            EXECUTE format(\'SELECT 1 FROM %1$s WHERE %1$s."id" = $1 AND NOT (%1$s."deleted_at" IS NULL)\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_cyca"\'), to_regclass(\'"contrib_tests_cyca"\'))::text) USING NEW."a_id";\n        END IF;\n        GET DIAGNOSTICS pgtrigger_rows = ROW_COUNT;\n        IF pgtrigger_rows > 0 THEN\n            RAISE EXCEPTION USING MESSAGE = \'Cannot have an alive row of contrib_tests_cycb under a soft-deleted row of contrib_tests_cyca (by "a")\', ERRCODE = \'PGT07\', DETAIL = \'trigger: contrib_tests.CycB:soft_delete\', HINT = \'Restore the contrib_tests.CycA row first.\';\n        END IF;\n    END IF;\n    RETURN NEW;\nEND;\n',
-                    hash="a42a68b340baa69cdf327f5a3572d171a38e8800",
+                    hash="b5c55bd818cdaa31f379a68b1235b140f82c778e",
                     pgid="pgtrigger_soft_delete_28adb",
                     table="contrib_tests_cycb",
                 ),
@@ -109,12 +109,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_4dfe7\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_4dfe7\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_4dfe7,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_4dfe7\"()",
                     constraint=False,
                     declaration="da56431bdb325cc89281e2ac58e534ee1fd7a6e3",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_protectedsoftchild"\') OR to_regclass(\'"contrib_tests_protectedsoftchild"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_protectedsoftchild"\'), to_regclass(\'"contrib_tests_protectedsoftchild"\'))) THEN\n            UPDATE "contrib_tests_protectedsoftchild" SET "is_active" = false WHERE "contrib_tests_protectedsoftchild"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_protectedsoftchild"\'), to_regclass(\'"contrib_tests_protectedsoftchild"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="46d82fa29b6fae8e97d9c3a225047ae85475655f",
+                    hash="68f120a9b2bff9cda3c7abab3884289c55d8f48a",
                     pgid="pgtrigger_soft_delete_4dfe7",
                     table="contrib_tests_protectedsoftchild",
                 ),

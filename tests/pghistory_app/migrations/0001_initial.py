@@ -52,12 +52,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="author_changed_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."author_id" IS DISTINCT FROM (NEW."author_id")) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_author_changed_update_6a176"\') = 0)) EXECUTE FUNCTION "pgtrigger_author_changed_update_6a176"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"author_id\" IS DISTINCT FROM (NEW.\"author_id\")) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_author_changed_update_6a176,') = 0)) EXECUTE FUNCTION \"pgtrigger_author_changed_update_6a176\"()",
                     constraint=False,
                     declaration="0d99323424aae2dc2e63f11eb9659914533d6ddb",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (OLD."author_id", OLD."id", _pgh_attach_context(), NOW(), \'author_changed\', OLD."id", OLD."status", OLD."title"); RETURN NULL;\nEND;\n',
-                    hash="ee6502b9f4d91a0b759d7c0f44b9a2f888909db1",
+                    hash="c1f20af17c2ead5a9f38a4a89d0474539e4ca85f",
                     pgid="pgtrigger_author_changed_update_6a176",
                     table="pghistory_app_book",
                 ),
@@ -68,12 +68,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="delete_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_delete_delete_042ad\"') = 0)) EXECUTE FUNCTION \"pgtrigger_delete_delete_042ad\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_delete_delete_042ad,') = 0)) EXECUTE FUNCTION \"pgtrigger_delete_delete_042ad\"()",
                     constraint=False,
                     declaration="9666aabdae84c4a19e35df6260a83051d516601b",
                     event="AFTER DELETE",
                     function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (OLD."author_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."status", OLD."title"); RETURN NULL;\nEND;\n',
-                    hash="6bd8a863b82e9c91ab6f66b29c4cd5b1bc02f0e9",
+                    hash="65b5140ad12097c0e1df8a8ceaedf97b061f64bb",
                     pgid="pgtrigger_delete_delete_042ad",
                     table="pghistory_app_book",
                 ),
@@ -84,12 +84,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="insert_insert",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_insert_insert_60f2a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_insert_insert_60f2a\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_insert_insert_60f2a,') = 0)) EXECUTE FUNCTION \"pgtrigger_insert_insert_60f2a\"()",
                     constraint=False,
                     declaration="c93bcf100254704c5ed97aa30069b33a16168a33",
                     event="AFTER INSERT",
                     function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n',
-                    hash="40ead447c25d3c8cbbcd64b18e6e84a8f9c0fbd2",
+                    hash="4830da31e4061104219e44b134a67dbd039dceed",
                     pgid="pgtrigger_insert_insert_60f2a",
                     table="pghistory_app_book",
                 ),
@@ -100,12 +100,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="update_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_update_update_196a5\"') = 0)) EXECUTE FUNCTION \"pgtrigger_update_update_196a5\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_update_update_196a5,') = 0)) EXECUTE FUNCTION \"pgtrigger_update_update_196a5\"()",
                     constraint=False,
                     declaration="308f0db7f51804d0f5e6b4be2db17f6ac42c679d",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    INSERT INTO "pghistory_app_bookevent" ("author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "status", "title") VALUES (NEW."author_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."status", NEW."title"); RETURN NULL;\nEND;\n',
-                    hash="11740ebaf2f9ca527e91b74ab2d6e5d2fc282841",
+                    hash="f8ed9d42b624a8a0f89b2f0d14f8257a34193fcd",
                     pgid="pgtrigger_update_update_196a5",
                     table="pghistory_app_book",
                 ),
@@ -179,12 +179,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="delete_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="REFERENCING OLD TABLE AS \"old_values\" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_delete_delete_d763a\"') = 0)) EXECUTE FUNCTION \"pgtrigger_delete_delete_d763a\"()",
+                    body="REFERENCING OLD TABLE AS \"old_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_delete_delete_d763a,') = 0)) EXECUTE FUNCTION \"pgtrigger_delete_delete_d763a\"()",
                     constraint=False,
                     declaration="e901ff83bddecb55d94d423cb4c3e0590821ebb4",
                     event="AFTER DELETE",
                     function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT old_values."amount", old_values."author_id", old_values."id", _pgh_attached_context.value, NOW(), \'delete\', old_values."id" FROM ( SELECT old_values.* FROM old_values ) AS old_values, _pgh_attached_context; RETURN NULL;\nEND;\n',
-                    hash="a1e59698ee19819177da7e5609fae65bf78e2d38",
+                    hash="ef306e271403d83ebda356a63ba0e5903747aedb",
                     pgid="pgtrigger_delete_delete_d763a",
                     table="pghistory_app_ledger",
                 ),
@@ -195,12 +195,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="insert_insert",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="REFERENCING NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_insert_insert_6052f\"') = 0)) EXECUTE FUNCTION \"pgtrigger_insert_insert_6052f\"()",
+                    body="REFERENCING NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_insert_insert_6052f,') = 0)) EXECUTE FUNCTION \"pgtrigger_insert_insert_6052f\"()",
                     constraint=False,
                     declaration="58db79b0d57bbb49b824e7969a934dcb1281b409",
                     event="AFTER INSERT",
                     function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT new_values."amount", new_values."author_id", new_values."id", _pgh_attached_context.value, NOW(), \'insert\', new_values."id" FROM ( SELECT new_values.* FROM new_values ) AS new_values, _pgh_attached_context; RETURN NULL;\nEND;\n',
-                    hash="311c3165a0ee705bcc905c151571f58f75e1e0a7",
+                    hash="39c533ea7b9ebc13adea10ca630b9785aebd7ed5",
                     pgid="pgtrigger_insert_insert_6052f",
                     table="pghistory_app_ledger",
                 ),
@@ -211,12 +211,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="moved_update",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_moved_update_0de5a"\') = 0)) EXECUTE FUNCTION "pgtrigger_moved_update_0de5a"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_moved_update_0de5a,') = 0)) EXECUTE FUNCTION \"pgtrigger_moved_update_0de5a\"()",
                     constraint=False,
                     declaration="550dae53391c7b4ddc59bdc268ae2003c9258d7e",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    WITH _pgh_attached_context AS ( SELECT _pgh_attach_context() AS value ) INSERT INTO "pghistory_app_ledgerevent" ("amount", "author_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") SELECT new_values."amount", new_values."author_id", new_values."id", _pgh_attached_context.value, NOW(), \'moved\', new_values."id" FROM ( SELECT new_values.* FROM old_values JOIN new_values ON old_values."id" = new_values."id" AND (old_values."author_id" IS DISTINCT FROM new_values."author_id") ) AS new_values, _pgh_attached_context; RETURN NULL;\nEND;\n',
-                    hash="e43ec97735c811b56f11346c843f511dfdd5a53b",
+                    hash="961d7a87f9fd94c9a0052facc5013a4ad25e515d",
                     pgid="pgtrigger_moved_update_0de5a",
                     table="pghistory_app_ledger",
                 ),

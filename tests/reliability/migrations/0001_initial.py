@@ -99,12 +99,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="account_fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."status" IS DISTINCT FROM NEW."status" AND NOT ((OLD."status" IS NOT DISTINCT FROM \'open\' AND NEW."status" IS NOT DISTINCT FROM \'frozen\') OR (OLD."status" IS NOT DISTINCT FROM \'frozen\' AND NEW."status" IS NOT DISTINCT FROM \'open\') OR (OLD."status" IS NOT DISTINCT FROM \'open\' AND NEW."status" IS NOT DISTINCT FROM \'closed\') OR (OLD."status" IS NOT DISTINCT FROM \'frozen\' AND NEW."status" IS NOT DISTINCT FROM \'closed\'))) AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_account_fsm_0d05e"\') = 0)) EXECUTE FUNCTION "pgtrigger_account_fsm_0d05e"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"status\" IS DISTINCT FROM NEW.\"status\" AND NOT ((OLD.\"status\" IS NOT DISTINCT FROM 'open' AND NEW.\"status\" IS NOT DISTINCT FROM 'frozen') OR (OLD.\"status\" IS NOT DISTINCT FROM 'frozen' AND NEW.\"status\" IS NOT DISTINCT FROM 'open') OR (OLD.\"status\" IS NOT DISTINCT FROM 'open' AND NEW.\"status\" IS NOT DISTINCT FROM 'closed') OR (OLD.\"status\" IS NOT DISTINCT FROM 'frozen' AND NEW.\"status\" IS NOT DISTINCT FROM 'closed'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_account_fsm_0d05e,') = 0)) EXECUTE FUNCTION \"pgtrigger_account_fsm_0d05e\"()",
                     constraint=False,
                     declaration="0575ffff91d08577762b272e25a2aaa78c1e416c",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"status\"::text), quote_nullable(NEW.\"status\"::text), TG_TABLE_NAME, 'account_fsm', '''open'' -> ''frozen'', ''frozen'' -> ''open'', ''open'' -> ''closed'', ''frozen'' -> ''closed''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: reliability_tests.Account:account_fsm';\nEND;\n",
-                    hash="dca793fb0008fdf80a3ac0e0bf2273c9fe1e4245",
+                    hash="4724e05f2c08afa631046c6321f6f9d34a6a862f",
                     pgid="pgtrigger_account_fsm_0d05e",
                     table="reliability_tests_account",
                 ),
@@ -115,12 +115,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_d6fb6\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_d6fb6\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_d6fb6,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_d6fb6\"()",
                     constraint=False,
                     declaration="c7402208305b41a19e7fa08e7120c8379c1fd522",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"reliability_tests_account"\') OR to_regclass(\'"reliability_tests_account"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."reliability_tests_account"\'), to_regclass(\'"reliability_tests_account"\'))) THEN\n            UPDATE "reliability_tests_account" SET "is_active" = false WHERE "reliability_tests_account"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."reliability_tests_account"\'), to_regclass(\'"reliability_tests_account"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="72c8f9e9d7f03a6c8d9ce871cbabfba72426dcb9",
+                    hash="d21d34b36e65ddfac41b2def82df4d179b52ad93",
                     pgid="pgtrigger_soft_delete_d6fb6",
                     table="reliability_tests_account",
                 ),
@@ -131,12 +131,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="fsm",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.\"from\" IS DISTINCT FROM NEW.\"from\" AND NOT ((OLD.\"from\" IS NOT DISTINCT FROM 'new' AND NEW.\"from\" IS NOT DISTINCT FROM 'it''s done') OR (NEW.\"from\" IS NOT DISTINCT FROM '☃'))) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_fsm_c6762\"') = 0)) EXECUTE FUNCTION \"pgtrigger_fsm_c6762\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"from\" IS DISTINCT FROM NEW.\"from\" AND NOT ((OLD.\"from\" IS NOT DISTINCT FROM 'new' AND NEW.\"from\" IS NOT DISTINCT FROM 'it''s done') OR (NEW.\"from\" IS NOT DISTINCT FROM '☃'))) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_fsm_c6762,') = 0)) EXECUTE FUNCTION \"pgtrigger_fsm_c6762\"()",
                     constraint=False,
                     declaration="657e7eb089f5cfadd2c4be6f03938f5ad5967433",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Invalid transition of field \"%\" from % to % on table % (trigger \"%\"); allowed transitions: %', 'status', quote_nullable(OLD.\"from\"::text), quote_nullable(NEW.\"from\"::text), TG_TABLE_NAME, 'fsm', '''new'' -> \"it''s done\", * -> ''☃''' USING ERRCODE = 'PGT03', DETAIL = 'trigger: reliability_tests.Hostile:fsm';\nEND;\n",
-                    hash="40c44ffeded5bb440a216913b5f637dbaf2431bd",
+                    hash="970424531709db63bb868fce5609af9fafea4e15",
                     pgid="pgtrigger_fsm_c6762",
                     table="reliability tests; 'hostile' ☃",
                 ),
@@ -147,12 +147,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="protect-hostile_values",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN (((OLD.\"order; DROP TABLE x; --\" = '''; DROP TABLE x; --' OR NEW.\"ünïcødé 'quoted'\"::text LIKE E'%$$ \\\\\\\\ \\\\%\\\\_%')) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_protect-hostile_values_2ee6e\"') = 0)) EXECUTE FUNCTION \"pgtrigger_protect-hostile_values_2ee6e\"()",
+                    body="FOR EACH ROW WHEN (((OLD.\"order; DROP TABLE x; --\" = '''; DROP TABLE x; --' OR NEW.\"ünïcødé 'quoted'\"::text LIKE E'%$$ \\\\\\\\ \\\\%\\\\_%')) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_protect-hostile_values_2ee6e,') = 0)) EXECUTE FUNCTION \"pgtrigger_protect-hostile_values_2ee6e\"()",
                     constraint=False,
                     declaration="5cdf06110cce855732dc15d219fff8d39d72af29",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"protect-hostile_values\"' USING ERRCODE = 'PGT01', DETAIL = 'trigger: reliability_tests.Hostile:protect-hostile_values';\nEND;\n",
-                    hash="d7a68bba1d9d13128792a44cd9f32477b87f8b02",
+                    hash="724374168204bc5ac660f4839a55bfd7d84a9e03",
                     pgid="pgtrigger_protect-hostile_values_2ee6e",
                     table="reliability tests; 'hostile' ☃",
                 ),
@@ -163,12 +163,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="read_only",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.\"ünïcødé 'quoted'\" IS DISTINCT FROM NEW.\"ünïcødé 'quoted'\") AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_read_only_7c746\"') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_7c746\"()",
+                    body="FOR EACH ROW WHEN ((OLD.\"ünïcødé 'quoted'\" IS DISTINCT FROM NEW.\"ünïcødé 'quoted'\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_read_only_7c746,') = 0)) EXECUTE FUNCTION \"pgtrigger_read_only_7c746\"()",
                     constraint=False,
                     declaration="2e9a09fb199ac4ebe2726ece883a318d75c58530",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"read_only\"; read-only fields: unicode' USING ERRCODE = 'PGT02', DETAIL = 'trigger: reliability_tests.Hostile:read_only';\nEND;\n",
-                    hash="43ffdf885e60bc23c64328f54cc8a3b59d06e175",
+                    hash="cd11c2ce2f6a144a8aee8b16f96c5485d73dd353",
                     pgid="pgtrigger_read_only_7c746",
                     table="reliability tests; 'hostile' ☃",
                 ),
@@ -179,12 +179,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_734a0\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_734a0\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_734a0,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_734a0\"()",
                     constraint=False,
                     declaration="2d693ebc40c6e44e89fc80e636d5660a7135f3fe",
                     event="BEFORE DELETE",
                     function="\nBEGIN\n    IF OLD.\"WHERE\" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass('\"reliability tests; ''hostile'' ☃\"') OR to_regclass('\"reliability tests; ''hostile'' ☃\"') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || '.\"reliability tests; ''hostile'' ☃\"'), to_regclass('\"reliability tests; ''hostile'' ☃\"'))) THEN\n            UPDATE \"reliability tests; 'hostile' ☃\" SET \"WHERE\" = false WHERE \"reliability tests; 'hostile' ☃\".\"id\" = OLD.\"id\";\n        ELSE\n            EXECUTE format('UPDATE %1$s SET \"WHERE\" = false WHERE %1$s.\"id\" = $1', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || '.\"reliability tests; ''hostile'' ☃\"'), to_regclass('\"reliability tests; ''hostile'' ☃\"'))::text) USING OLD.\"id\";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n",
-                    hash="3f3e3aff1a9526bb3774d45e3a10eac7ee9077e3",
+                    hash="857b06f1959eec17d1ba1546c1ed274da4e0f3e3",
                     pgid="pgtrigger_soft_delete_734a0",
                     table="reliability tests; 'hostile' ☃",
                 ),
@@ -195,12 +195,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="track",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_track_237bd"\') = 0)) EXECUTE FUNCTION "pgtrigger_track_237bd"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_track_237bd,') = 0)) EXECUTE FUNCTION \"pgtrigger_track_237bd\"()",
                     constraint=False,
                     declaration="9051c98f6ca5bf1e01f047eb155edecea76d05b1",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    IF to_regclass(\'"events; table"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."events; table"\'), to_regclass(\'"events; table"\')) THEN\n        INSERT INTO "events; table" ("select", "table", "old\'value", "new;value")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'status\', to_jsonb(o."from"), to_jsonb(n."from")),\n        (\'select\', to_jsonb(o."order; DROP TABLE x; --"), to_jsonb(n."order; DROP TABLE x; --"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value;\n    ELSE\n        EXECUTE format(\'INSERT INTO %1$s ("select", "table", "old\'\'value", "new;value")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'\'status\'\', to_jsonb(o."from"), to_jsonb(n."from")),\n        (\'\'select\'\', to_jsonb(o."order; DROP TABLE x; --"), to_jsonb(n."order; DROP TABLE x; --"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."events; table"\'), to_regclass(\'"events; table"\'))::text);\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="d653296418f5b8ba7ffa2b7b00c383e34a274802",
+                    hash="2004777a72971f7423db2cebf14607772947ded9",
                     pgid="pgtrigger_track_237bd",
                     table="reliability tests; 'hostile' ☃",
                 ),

@@ -29,12 +29,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="ledger_name_read_only",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='FOR EACH ROW WHEN ((OLD."name" IS DISTINCT FROM NEW."name") AND (strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_ledger_name_read_only_bab33"\') = 0)) EXECUTE FUNCTION "pgtrigger_ledger_name_read_only_bab33"()',
+                    body="FOR EACH ROW WHEN ((OLD.\"name\" IS DISTINCT FROM NEW.\"name\") AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_ledger_name_read_only_bab33,') = 0)) EXECUTE FUNCTION \"pgtrigger_ledger_name_read_only_bab33\"()",
                     constraint=False,
                     declaration="f663114f00762def4a7022c614381395e6ac0f7a",
                     event="BEFORE UPDATE",
                     function="\nBEGIN\n    RAISE EXCEPTION 'pgtrigger: Cannot % rows from % table (%)', lower(TG_OP), TG_TABLE_NAME, 'trigger \"ledger_name_read_only\"; read-only fields: name' USING ERRCODE = 'PGT02', DETAIL = 'trigger: runtime_tests.Ledger:ledger_name_read_only';\nEND;\n",
-                    hash="31c30e0dd16bda399b58932f674d4ebe3253bbb1",
+                    hash="220b5b053280d7194fbcdae9c4d9574e44d81da0",
                     pgid="pgtrigger_ledger_name_read_only_bab33",
                     table="runtime_tests_ledger",
                 ),
@@ -45,12 +45,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="ledger_soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_ledger_soft_delete_c7112\"') = 0)) EXECUTE FUNCTION \"pgtrigger_ledger_soft_delete_c7112\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_ledger_soft_delete_c7112,') = 0)) EXECUTE FUNCTION \"pgtrigger_ledger_soft_delete_c7112\"()",
                     constraint=False,
                     declaration="f1571a9e649ab509541a76ef68464adaf7c104dd",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"runtime_tests_ledger"\') OR to_regclass(\'"runtime_tests_ledger"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_ledger"\'), to_regclass(\'"runtime_tests_ledger"\'))) THEN\n            UPDATE "runtime_tests_ledger" SET "is_active" = false WHERE "runtime_tests_ledger"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_ledger"\'), to_regclass(\'"runtime_tests_ledger"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="0d35747ce55e0e499ff9658e1605899bba8d366a",
+                    hash="4750eda5c53841640f79f5dd79b67b09ebfc4f59",
                     pgid="pgtrigger_ledger_soft_delete_c7112",
                     table="runtime_tests_ledger",
                 ),

@@ -90,12 +90,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="soft_delete",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_soft_delete_b2690\"') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_b2690\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_b2690,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_b2690\"()",
                     constraint=False,
-                    declaration="4b417d2fdb9e92eff8746b2b0b50450375c38707",
+                    declaration="065460a86a53515f10ef8f691c38845e2ec2052e",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"runtime_tests_contextsoftdeleted"\') OR to_regclass(\'"runtime_tests_contextsoftdeleted"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_contextsoftdeleted"\'), to_regclass(\'"runtime_tests_contextsoftdeleted"\'))) THEN\n            UPDATE "runtime_tests_contextsoftdeleted" SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer) WHERE "runtime_tests_contextsoftdeleted"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'\'pgtrigger.context\'\', true), \'\'\'\')::jsonb ->> \'\'actor\'\') AS integer) WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_contextsoftdeleted"\'), to_regclass(\'"runtime_tests_contextsoftdeleted"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="ffb8b007dfca009e16dc0884af7d874e13c4b516",
+                    hash="d6732bfa10dbe30851198ec8443c8057df9a75ea",
                     pgid="pgtrigger_soft_delete_b2690",
                     table="runtime_tests_contextsoftdeleted",
                 ),
@@ -106,12 +106,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="stamp_actor",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_stamp_actor_41196\"') = 0)) EXECUTE FUNCTION \"pgtrigger_stamp_actor_41196\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_stamp_actor_41196,') = 0)) EXECUTE FUNCTION \"pgtrigger_stamp_actor_41196\"()",
                     constraint=False,
                     declaration="9a78f3dad76dec6754aedf0286eebfc0556cf191",
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    NEW.\"actor\" := (NULLIF(current_setting('pgtrigger.context', true), '')::jsonb ->> 'actor')::integer; RETURN NEW;\nEND;\n",
-                    hash="2cf6cd022d5c20ed8e4590366c346b0ba9d44520",
+                    hash="e27173b27aeede38cef6602e077ee9d65a31bbff",
                     pgid="pgtrigger_stamp_actor_41196",
                     table="runtime_tests_contextstamp",
                 ),
@@ -122,12 +122,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="stamp_reason",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_stamp_reason_ec12b\"') = 0)) EXECUTE FUNCTION \"pgtrigger_stamp_reason_ec12b\"()",
+                    body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_stamp_reason_ec12b,') = 0)) EXECUTE FUNCTION \"pgtrigger_stamp_reason_ec12b\"()",
                     constraint=False,
                     declaration="fc04ed610cb1d0e15d19c71f3de747db7c2dba6b",
                     event="BEFORE INSERT OR UPDATE",
                     function="\nBEGIN\n    NEW.\"reason\" := (NULLIF(current_setting('pgtrigger.context', true), '')::jsonb ->> 'reason');\n    RETURN NEW;\nEND;\n",
-                    hash="66d6efbac8f306ca4d43638af64a50cbbb68de43",
+                    hash="541172a8472e9251f0e69032e20ee9201b6925c4",
                     pgid="pgtrigger_stamp_reason_ec12b",
                     table="runtime_tests_contextstamp",
                 ),
@@ -138,12 +138,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="track",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body='REFERENCING OLD TABLE AS "old_values" NEW TABLE AS "new_values" FOR EACH STATEMENT WHEN ((strpos(COALESCE(current_setting(\'pgtrigger.ignore\', true), \'\'), \'"pgtrigger_track_15f2c"\') = 0)) EXECUTE FUNCTION "pgtrigger_track_15f2c"()',
+                    body="REFERENCING OLD TABLE AS \"old_values\" NEW TABLE AS \"new_values\" FOR EACH STATEMENT WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_track_15f2c,') = 0)) EXECUTE FUNCTION \"pgtrigger_track_15f2c\"()",
                     constraint=False,
                     declaration="941e66d2fd850ec3b1e56e9cad4cce09e40f7b20",
                     event="AFTER UPDATE",
                     function='\nBEGIN\n    IF to_regclass(\'"runtime_tests_contextchange"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_contextchange"\'), to_regclass(\'"runtime_tests_contextchange"\')) THEN\n        INSERT INTO "runtime_tests_contextchange" ("object_pk", "field", "old_value", "new_value", "changed_by_id")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer)\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'status\', to_jsonb(o."status"), to_jsonb(n."status"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value;\n    ELSE\n        EXECUTE format(\'INSERT INTO %1$s ("object_pk", "field", "old_value", "new_value", "changed_by_id")\n    SELECT o."id"::text, c.field, c.old_value, c.new_value, CAST((NULLIF(current_setting(\'\'pgtrigger.context\'\', true), \'\'\'\')::jsonb ->> \'\'actor\'\') AS integer)\n    FROM "old_values" o JOIN "new_values" n ON o."id" = n."id"\n    CROSS JOIN LATERAL (VALUES\n        (\'\'status\'\', to_jsonb(o."status"), to_jsonb(n."status"))\n    ) AS c(field, old_value, new_value)\n    WHERE c.old_value IS DISTINCT FROM c.new_value\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_contextchange"\'), to_regclass(\'"runtime_tests_contextchange"\'))::text);\n    END IF;\n    RETURN NULL;\nEND;\n',
-                    hash="e12951c842eb38e4b83aa488bddb237f5b44bdd7",
+                    hash="41c5cda38a4429382bc62df8ca4641a68aa954be",
                     pgid="pgtrigger_track_15f2c",
                     table="runtime_tests_contexttracked",
                 ),
@@ -176,12 +176,12 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(
                 name="versioning",
                 sql=pgtrigger.compiler.TriggerSql(
-                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(COALESCE(current_setting('pgtrigger.ignore', true), ''), '\"pgtrigger_versioning_a05f4\"') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_a05f4\"()",
+                    body="FOR EACH ROW WHEN ((OLD.* IS DISTINCT FROM NEW.*) AND (strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_versioning_a05f4,') = 0)) EXECUTE FUNCTION \"pgtrigger_versioning_a05f4\"()",
                     constraint=False,
                     declaration="846e922dbd52b0315fcde41e03089fefee2a32c1",
                     event="BEFORE UPDATE",
                     function='\nBEGIN\n    IF NEW."version" IS DISTINCT FROM OLD."version" THEN\n        RAISE EXCEPTION \'pgtrigger: Cannot set version field "%" of % table from % to % (trigger "%"): it is bumped automatically\', \'version\', TG_TABLE_NAME, OLD."version", NEW."version", \'versioning\' USING ERRCODE = \'PGT06\', DETAIL = \'trigger: runtime_tests.ContextVersioned:versioning\';\n    END IF;\n    NEW."version" := OLD."version" + 1;\n    NEW."changed_by_id" := CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer);\n    RETURN NEW;\nEND;\n',
-                    hash="f3d589843d2123e625e92af2a5d3d631019b4837",
+                    hash="fd3a5b3eb9a6ec3af14eabbc6c15ff3a0bfd61c2",
                     pgid="pgtrigger_versioning_a05f4",
                     table="runtime_tests_contextversioned",
                 ),
