@@ -54,6 +54,17 @@ FINGERPRINT_SQL = (
 )
 
 
+def _fingerprint_query(pgid: str, quoted_table: str) -> str:
+    """SQL of the fingerprint of the installed trigger ``pgid`` on ``quoted_table``."""
+    return (
+        f"(SELECT {FINGERPRINT_SQL} "
+        "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
+        f"{FINGERPRINT_FROM} "
+        f"WHERE t.tgrelid = pg_catalog.to_regclass({sql.quote_literal(quoted_table)}) "
+        f"AND t.tgname = {sql.quote_literal(pgid)})"
+    )
+
+
 def comment_sql(pgid: str, table: str, hash: str) -> str:
     """``COMMENT ON TRIGGER``: ``"{hash} {fingerprint}"``, the fingerprint read from the catalog.
 
@@ -65,11 +76,22 @@ def comment_sql(pgid: str, table: str, hash: str) -> str:
     return (
         "DO $pgtrigger$ BEGIN EXECUTE "
         f"{sql.quote_literal(prefix)} || pg_catalog.quote_literal("
-        f"{sql.quote_literal(hash + ' ')} || (SELECT {FINGERPRINT_SQL} "
-        "FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
-        f"{FINGERPRINT_FROM} "
-        f"WHERE t.tgrelid = pg_catalog.to_regclass({sql.quote_literal(quoted_table)}) "
-        f"AND t.tgname = {sql.quote_literal(pgid)})); END $pgtrigger$"
+        f"{sql.quote_literal(hash + ' ')} || {_fingerprint_query(pgid, quoted_table)}); "
+        "END $pgtrigger$"
+    )
+
+
+def function_fingerprint_sql(pgid: str, table: str) -> str:
+    """``COMMENT ON FUNCTION pgid()``: the fingerprint, for the 4.x layout.
+
+    A trigger of 4.x's layout keeps 4.x's comment, its hash alone, so that 4.x's ``ls`` still
+    calls it ``INSTALLED`` after a rollback; its fingerprint goes on its function instead.
+    """
+    prefix = f"COMMENT ON FUNCTION {sql.quote_ident(pgid)}() IS "
+    query = _fingerprint_query(pgid, sql.quote_table(table))
+    return (
+        f"DO $pgtrigger$ BEGIN EXECUTE {sql.quote_literal(prefix)} || "
+        f"pg_catalog.quote_literal({query}); END $pgtrigger$"
     )
 
 
@@ -401,7 +423,12 @@ class UpsertTriggerSql(TriggerSql):
             f"{create} {sql.quote_ident(self.pgid)} {self.event} "
             f"ON {sql.quote_table(self.table)} {self.body}"
         )
-        statements.append(self.comment_sql())
+        # 4.x's comment (the hash alone, as 4.x's ls reads it); the fingerprint on the function.
+        statements.append(
+            f"COMMENT ON TRIGGER {sql.quote_ident(self.pgid)} ON {sql.quote_table(self.table)} "
+            f"IS {sql.quote_literal(self.hash)}"
+        )
+        statements.append(function_fingerprint_sql(self.pgid, self.table))
         return statements
 
     def with_table(self, table: str) -> TriggerSql:

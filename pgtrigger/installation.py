@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -353,6 +354,8 @@ def prune(database: str | None = None) -> None:
     execute(_prune_sql(t.installed for t in prunable(database=database)), database)
 
 
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
 _CATALOG_SQL = f"""
 SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D', t.tgenabled::text,
        obj_description(t.oid, 'pg_trigger'), p.prosrc, pn.nspname,
@@ -363,7 +366,7 @@ SELECT c.oid, n.nspname, c.relname, t.tgname, t.tgenabled <> 'D', t.tgenabled::t
                   ORDER BY a.attname),
        {compiler.FINGERPRINT_SQL.replace("%", "%%")},
        t.tgqual IS NOT NULL, t.tgconstraint <> 0, l.lanname, p.prosecdef,
-       COALESCE(p.proconfig, '{{}}'), c.oid::regclass::text
+       COALESCE(p.proconfig, '{{}}'), c.oid::regclass::text, obj_description(p.oid, 'pg_proc')
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -381,9 +384,14 @@ _RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS
 def _installed_trigger(row: Any) -> InstalledTrigger:
     """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
     oid, schema, table, pgid, enabled, tgenabled, comment, source, function_schema, shape = row[:10]
-    (current_fingerprint, has_when, constraint, language, security_definer, config, rel) = row[10:]
-    # The comment is "{hash} {fingerprint}" (``compiler.comment_sql``), or the hash alone.
+    current_fingerprint, has_when, constraint, language, security_definer, config, rel = row[10:17]
+    # The comment is "{hash} {fingerprint}" (``compiler.comment_sql``), or the hash alone: 4.x's,
+    # whose fingerprint, when this package installed it, is the function's comment
+    # (``compiler.function_fingerprint_sql``; a built-in's description is no fingerprint).
     hash, _, fingerprint = (comment or "").partition(" ")
+    function_comment = row[17] or ""
+    if not fingerprint and _FINGERPRINT.fullmatch(function_comment):
+        fingerprint = function_comment
     return InstalledTrigger(
         oid,
         schema,
