@@ -23,6 +23,7 @@ import functools
 import hashlib
 import inspect
 import operator as py_operator
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -94,6 +95,13 @@ INSTALL_TEMPLATE = """
 FUNCTION_TEMPLATE = INSTALL_TEMPLATE.split("RETURNS TRIGGER AS $$", 1)[1].split("$$", 1)[0]
 
 DEFAULT_IGNORE_FUNC_NAME = '"public"._pgtrigger_should_ignore'
+
+
+def ignore_function_template() -> str:
+    """The ``CREATE FUNCTION`` of 4.x's shared ``_pgtrigger_should_ignore`` (to be filled in
+    with ``ignore_func_name``), taken from its installation template."""
+    head = INSTALL_TEMPLATE.split("CREATE OR REPLACE FUNCTION {pgid}()")[0]
+    return textwrap.dedent(head).strip().removesuffix(";")
 
 
 def defaults(pgid: str) -> dict[str, str]:

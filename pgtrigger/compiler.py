@@ -276,30 +276,8 @@ class Trigger(_Data):
         return self.sql.hash
 
 
-_LEGACY_IGNORE_FUNC = """
-CREATE OR REPLACE FUNCTION {ignore_func_name}(
-    trigger_name NAME
-)
-RETURNS BOOLEAN AS $$
-    DECLARE
-        _pgtrigger_ignore TEXT[];
-        _result BOOLEAN;
-    BEGIN
-        BEGIN
-            SELECT INTO _pgtrigger_ignore
-                CURRENT_SETTING('pgtrigger.ignore');
-            EXCEPTION WHEN OTHERS THEN
-        END;
-        IF _pgtrigger_ignore IS NOT NULL THEN
-            SELECT trigger_name = ANY(_pgtrigger_ignore)
-            INTO _result;
-            RETURN _result;
-        ELSE
-            RETURN FALSE;
-        END IF;
-    END;
-$$ LANGUAGE plpgsql
-""".strip()
+# 4.x's shared ignore function, as its installation template writes it.
+_LEGACY_IGNORE_FUNC = compat4x.ignore_function_template()
 
 
 def _qualify(ignore_func_name: str) -> str:
