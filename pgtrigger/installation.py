@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -375,10 +376,18 @@ JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 {compiler.FINGERPRINT_FROM}
 WHERE t.tgname LIKE 'pgtrigger\\_%%' AND NOT t.tgisinternal AND t.tgparentid = 0
-  AND (n.nspname = ANY(current_schemas(false)) OR c.oid = ANY(%s::oid[]))
+  AND (n.nspname = ANY(current_schemas(false)) OR c.oid IN (SELECT oid FROM resolved))
 """
 
-_RESOLVE_SQL = "SELECT r.tbl, to_regclass(r.tbl)::oid FROM unnest(%s::text[]) AS r(tbl)"
+# One round trip per database: the oids of the registered tables (to_regclass; NULL where a
+# table is missing) and the catalog rows, as JSON text (decoded here, whatever the driver).
+_READ_SQL = f"""
+WITH resolved AS (
+    SELECT r.tbl, to_regclass(r.tbl)::oid AS oid FROM unnest(%s::text[]) AS r(tbl)
+), found AS ({_CATALOG_SQL})
+SELECT (SELECT COALESCE(json_agg(json_build_array(tbl, oid)), '[]') FROM resolved)::text,
+       (SELECT COALESCE(json_agg(found), '[]') FROM found)::text
+"""
 
 
 def _installed_trigger(row: Any) -> InstalledTrigger:
@@ -414,12 +423,6 @@ def _installed_trigger(row: Any) -> InstalledTrigger:
     )
 
 
-def _resolve(tables: Iterable[str], cursor: Any) -> dict[str, int | None]:
-    """The oid of each table (quoted as ``sql.quote_table`` does), None where it is missing."""
-    cursor.execute(_RESOLVE_SQL, [sorted({sql.quote_table(table) for table in tables})])
-    return {tbl: oid for tbl, oid in cursor.fetchall()}
-
-
 def installed(tables: Iterable[str] = (), database: str | None = None) -> list[InstalledTrigger]:
     """Read every ``pgtrigger_*`` trigger of the search path (and of ``tables``) in one query."""
     if not is_postgres(database):
@@ -431,9 +434,13 @@ def _read_catalog(
     tables: Iterable[str], database: str
 ) -> tuple[dict[str, int | None], list[InstalledTrigger]]:
     with connections[database].cursor() as cursor:
-        oids = _resolve(tables, cursor)
-        cursor.execute(_CATALOG_SQL, [[oid for oid in oids.values() if oid is not None]])
-        rows = [_installed_trigger(row) for row in cursor.fetchall()]
+        cursor.execute(_READ_SQL, [sorted({sql.quote_table(table) for table in tables})])
+        resolved, found = cursor.fetchone()
+    oids = {tbl: oid for tbl, oid in json.loads(resolved)}
+    # json_agg writes each row as an object of its columns, in order; several share a name
+    # (json keeps them all), so the values are read as pairs, by position.
+    values = json.loads(found, object_pairs_hook=lambda pairs: [value for _, value in pairs])
+    rows = [_installed_trigger(row) for row in values]
     return oids, rows
 
 

@@ -66,7 +66,7 @@ def test_one_status_read_per_database(admin_client):
     assert [q["sql"] for q in page.captured_queries] == [
         q["sql"] for q in expected.captured_queries
     ]
-    assert len(page.captured_queries) <= 2  # the table lookup and the catalog read
+    assert len(page.captured_queries) == 1  # the tables and the catalog, in one query
 
 
 def test_outdated_trigger_shows_the_sql_diff(admin_client, run_sql):
