@@ -104,6 +104,7 @@ def test_the_server_refuses_exactly_what_is_recognised():
         cursor.execute(SETUP)
     raw = connection.connection  # the driver's: no execute wrapper between us and the server
     refused = {}
+    unparsed: list[str] = []
     try:
         for statement in CORPUS:
             with raw.cursor() as cursor:
@@ -112,11 +113,17 @@ def test_the_server_refuses_exactly_what_is_recognised():
                     cursor.execute(statement)
                     refused[statement] = False
                 except Exception as error:
-                    refused[statement] = _sqlstate(error) == "25001"
+                    if _sqlstate(error) == "42601":
+                        # A form this server's release lacks (before PostgreSQL 16, REINDEX
+                        # DATABASE needs a name): a statement it cannot parse is neither.
+                        unparsed.append(statement)
+                    else:
+                        refused[statement] = _sqlstate(error) == "25001"
                 cursor.execute("ROLLBACK")
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA pgt_refusal CASCADE")
+    assert len(unparsed) < len(CORPUS) / 5, unparsed  # the odd form an older server lacks
     assert sum(refused.values()) > len(CORPUS) / 3  # the corpus has both kinds
     wrong = {s: r for s, r in refused.items() if statements.refused_in_transaction_block(s) != r}
     assert wrong == {}
@@ -126,8 +133,8 @@ def test_the_server_refuses_exactly_what_is_recognised():
     "statement",
     [
         "REINDEX SCHEMA public",
-        "/* maintenance */ REINDEX DATABASE",
-        "REINDEX SYSTEM",
+        "/* maintenance */ REINDEX DATABASE {db}",  # the name: PostgreSQL < 16 needs it
+        "REINDEX SYSTEM {db}",
         "CLUSTER",
         "\n" * 40 + "VACUUM",
         "-- nightly\nVACUUM ANALYZE",
@@ -148,7 +155,9 @@ def test_the_server_refuses_exactly_what_is_recognised():
 def test_runs_inside_blocks(block, statement):
     try:
         with block(), connection.cursor() as cursor:
-            cursor.execute(statement)
+            cursor.execute(
+                statement.format(db=connection.ops.quote_name(connection.settings_dict["NAME"]))
+            )
     except DatabaseError as error:  # pragma: no cover - the failure this test is for
         pytest.fail(f"{statement!r} failed inside the block: {error}")
     finally:
