@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
-from tests.migrations_project import Project, protected_models
+psycopg = pytest.importorskip("psycopg")  # the project harness talks to PostgreSQL with psycopg 3
+
+from tests.migrations_project import Project, protected_models  # noqa: E402
 
 
 @pytest.fixture
