@@ -74,13 +74,27 @@ class Page:
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
     def submit(self, css):
-        """Click ``css`` and wait for the next page."""
-        from selenium.webdriver.support import expected_conditions
+        """Click ``css`` and wait for the next page to have loaded.
+
+        The old page is marked with a window property, which the next document does not have.
+        Selenium's ``staleness_of`` is not used: while the old document is torn down, Chromium
+        can answer its check with an "unknown error" instead of a stale-element error.
+        """
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        page = self.find("html")
+        self.driver.execute_script("window.__pgtriggerOldPage = true;")
         self.find(css).click()
-        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(page))
+
+        def next_page_loaded(driver):
+            try:
+                return driver.execute_script(
+                    "return !window.__pgtriggerOldPage && document.readyState === 'complete';"
+                )
+            except WebDriverException:  # the old document is going away: ask again
+                return False
+
+        WebDriverWait(self.driver, 10).until(next_page_loaded)
 
     def action(self, name, *values):
         from selenium.webdriver.support.ui import Select
