@@ -32,11 +32,11 @@ def main() -> int:
 
     names = args.names or BENCHMARKS
     sizes = {
-        "rows": 2_000 if args.quick else 200_000,
-        "rounds": 3 if args.quick else 9,
+        "rows": 500 if args.quick else 200_000,
+        "rounds": 1 if args.quick else 9,
         "model_counts": (3, 12) if args.quick else (30, 300),
         "app_rows": 200 if args.quick else 5_000,
-        "queries": 300 if args.quick else 3_000,
+        "queries": 100 if args.quick else 3_000,
         "quick": args.quick,
     }
     original = connection.settings_dict["NAME"]

@@ -27,7 +27,30 @@ def url() -> str:
 
     pgdata = pathlib.Path(tempfile.mkdtemp(prefix="pgtrigger-")) / "pgdata"
     server = get_server(pgdata, cleanup_mode="delete")
-    return server.get_uri("postgres")
+    uri = server.get_uri("postgres")
+    _skip_durability(uri)
+    return uri
+
+
+def _skip_durability(uri: str) -> None:
+    """The throwaway server keeps nothing: no fsync, which makes the test suite's flushes
+    (a ``TRUNCATE`` of every table) about 4x faster."""
+    try:
+        import psycopg
+
+        connection: Any = psycopg.connect(uri, autocommit=True)
+    except ImportError:  # the psycopg2 CI leg
+        import psycopg2
+
+        connection = psycopg2.connect(uri)
+        connection.autocommit = True
+    try:
+        cursor = connection.cursor()
+        for setting in ("fsync", "full_page_writes", "synchronous_commit"):
+            cursor.execute(f"ALTER SYSTEM SET {setting} = off")
+        cursor.execute("SELECT pg_reload_conf()")
+    finally:
+        connection.close()
 
 
 def django_databases(*aliases: str, server: str | None = None) -> dict[str, dict[str, Any]]:
