@@ -19,7 +19,7 @@ TYPING_STAMP := $(VENV)/.typing-$(shell cksum pyproject.toml | cut -d' ' -f1)
 VENV417 ?= $(VENV)-pgtrigger417
 STAMP417 := $(VENV417)/.installed-4.17.0
 
-.PHONY: demo test lint docs docs-check bench
+.PHONY: demo test venv lint docs docs-check bench
 
 # tests/pghistory_app runs django-pghistory unchanged, tests/pgpubsub_suite django-pgpubsub's
 # own suite; --no-deps, or their requirement would install django-pgtrigger 4.x from PyPI over
@@ -38,6 +38,9 @@ $(STAMP):
 
 demo: $(STAMP)
 	$(BIN)/python -m cookbook $(PAGE)
+
+# The venvs `make test` uses, without running it (.ci/run builds the other legs' meanwhile).
+venv: $(STAMP) $(STAMP417)
 
 # In parallel, a worker per core (ARGS="-n 3" sets the count, ARGS="-n 0" runs in one process).
 test: $(STAMP) $(STAMP417)

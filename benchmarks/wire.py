@@ -1,8 +1,10 @@
 """Count round trips on the wire: a TCP proxy in front of the database server.
 
-A round trip is a burst of bytes from the client that follows the server's last reply (or the
-connection's start), however many messages it holds: a pipelined or multi-statement request
-is one. Driver-independent, it counts what the network sees.
+A round trip is a request the client sends once the server has answered the previous one in
+full (its ReadyForQuery message), or at the connection's start, however many messages and TCP
+segments it takes: a pipelined or multi-statement request is one, even when the server starts
+answering a pipeline before the client has sent all of it. Driver-independent, it counts what
+the network sees.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import selectors
 import socket
 import threading
 from typing import Any
+
+
+_READY = b"Z\x00\x00\x00\x05"
 
 
 class WireCounter:
@@ -60,7 +65,7 @@ class WireCounter:
         selector = selectors.DefaultSelector()
         selector.register(client, selectors.EVENT_READ, server)
         selector.register(server, selectors.EVENT_READ, client)
-        last = None
+        answered, tail = True, b""  # the server is idle; the last bytes it sent
         try:
             while True:
                 for key, _ in selector.select():
@@ -70,9 +75,14 @@ class WireCounter:
                         return
                     if source is client:
                         with self._lock:
-                            self.round_trips += last is not client
+                            self.round_trips += answered
                             self.sent += data
-                    last = source
+                        answered = False
+                    else:
+                        # ReadyForQuery: 'Z', length 5 (then the status byte), maybe split
+                        # across two reads.
+                        answered = answered or _READY in tail + data
+                        tail = (tail + data)[-len(_READY) :]
                     key.data.sendall(data)
         except OSError:
             return

@@ -33,6 +33,7 @@ from django.db.models.fields.related import RelatedField
 from django.db.models.sql import Query
 from django.db.models.sql.datastructures import BaseTable
 
+from pgtrigger import memo
 from pgtrigger import settings as pgtrigger_settings
 
 if TYPE_CHECKING:
@@ -640,6 +641,10 @@ def render(trigger: Trigger, model: type[dj_models.Model]) -> dict[str, str] | N
     As in a 4.x migration file: values equal to 4.x's defaults are left out and ``hash`` is
     included. None when 4.x had no such declaration or would have refused it.
     """
+    return memo.cached("4x", trigger, model, lambda: _render_or_none(trigger, model))
+
+
+def _render_or_none(trigger: Trigger, model: type[dj_models.Model]) -> dict[str, str] | None:
     try:
         return _render(trigger, model)
     except Exception:  # whatever 4.x could not have rendered is simply not recognised

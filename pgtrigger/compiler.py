@@ -8,6 +8,7 @@ the library version. ``UpsertTriggerSql`` reads migration files written by djang
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pgtrigger import compat4x, sql
@@ -252,6 +253,63 @@ class TriggerSql(_Data):
 
     def uninstall_sql(self) -> list[str]:
         return [self.drop_trigger_sql(), f"DROP FUNCTION IF EXISTS {sql.quote_ident(self.pgid)}()"]
+
+
+def install_batch_sql(triggers: Sequence[TriggerSql], server_version: int) -> list[str]:
+    """The ``install_sql`` of each of ``triggers``, as one batch sends them.
+
+    The same statements, except that the catalog checks (a constraint trigger of the same name
+    to drop) and the comments (hash and fingerprint) of this package's triggers are each one
+    ``DO`` block for the whole batch, run before and after every trigger is created: PL/pgSQL
+    compiles an anonymous block on each run, and two per trigger were most of an install's time.
+    """
+    ours = [t for t in triggers if type(t) is TriggerSql]
+    replaced = [t for t in ours if server_version >= 140000 and not t.constraint]
+    statements = [_drop_constraint_triggers_sql(replaced)] if replaced else []
+    for trigger in triggers:
+        if type(trigger) is not TriggerSql:
+            statements += trigger.install_sql(server_version)
+            continue
+        replace = server_version >= 140000 and not trigger.constraint
+        statements.append(trigger.function_sql())
+        if not replace:
+            statements.append(trigger.drop_trigger_sql())
+        statements.append(trigger.trigger_sql(replace=replace))
+        if trigger.fires != "ORIGIN":
+            statements.append(trigger.enable_sql())
+    if ours:
+        statements.append(_comments_sql(ours))
+    return statements
+
+
+def _values(rows: Iterable[Iterable[str]]) -> str:
+    return ", ".join("(" + ", ".join(sql.quote_literal(v) for v in row) + ")" for row in rows)
+
+
+def _drop_constraint_triggers_sql(triggers: Sequence[TriggerSql]) -> str:
+    """Drop the constraint triggers named as ``triggers`` (which are replaced by plain ones)."""
+    values = _values((t.pgid, sql.quote_table(t.table)) for t in triggers)
+    return (
+        "DO $pgtrigger$ DECLARE r record; BEGIN FOR r IN SELECT t.tgname, t.tgrelid "
+        f"FROM pg_catalog.pg_trigger t JOIN (VALUES {values}) AS v(pgid, tbl) "
+        "ON t.tgname = v.pgid AND t.tgrelid = pg_catalog.to_regclass(v.tbl) "
+        "WHERE t.tgconstraint <> 0 LOOP EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', "
+        "r.tgname, r.tgrelid::pg_catalog.regclass); END LOOP; END $pgtrigger$"
+    )
+
+
+def _comments_sql(triggers: Sequence[TriggerSql]) -> str:
+    """``comment_sql`` of each of ``triggers``, in one block."""
+    values = _values((t.pgid, sql.quote_table(t.table), t.hash) for t in triggers)
+    return (
+        "DO $pgtrigger$ DECLARE r record; BEGIN FOR r IN SELECT t.tgname, t.tgrelid, "
+        f"v.hash || ' ' || {FINGERPRINT_SQL} AS comment "
+        f"FROM (VALUES {values}) AS v(pgid, tbl, hash) JOIN pg_catalog.pg_trigger t "
+        "ON t.tgname = v.pgid AND t.tgrelid = pg_catalog.to_regclass(v.tbl) "
+        f"JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid {FINGERPRINT_FROM} "
+        "LOOP EXECUTE pg_catalog.format('COMMENT ON TRIGGER %I ON %s IS %L', r.tgname, "
+        "r.tgrelid::pg_catalog.regclass, r.comment); END LOOP; END $pgtrigger$"
+    )
 
 
 class Trigger(_Data):

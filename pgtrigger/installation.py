@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
-from pgtrigger import compiler, options, registry, sql
+from pgtrigger import compiler, memo, options, registry, sql
 from pgtrigger import settings as pgtrigger_settings
 from pgtrigger.drift import NOT_OUTDATED, Drift, drift
 from pgtrigger.primitives import Before, Deferred, Fires, InsteadOf, Row, UpdateOf
@@ -229,6 +229,13 @@ def _install(
     """
     if not is_postgres(database):
         return
+    with memo.one_pass():
+        _install_changes(uris, database, prune=prune, present_only=present_only)
+
+
+def _install_changes(
+    uris: tuple[str, ...], database: str, *, prune: bool, present_only: bool
+) -> None:
     registry.refuse_collisions(_selected(uris, database))
     version = _server_version(database)
     if not _install_sql(uris, database, version, prune=prune, present_only=present_only):
@@ -248,7 +255,8 @@ def _install_sql(
     """The statements ``_install`` sends (in one batch) for the catalog as it is now."""
     # Pruning goes first, as before: a pruned trigger's function may bear an installed one's name.
     pruned: list[str] = []
-    statements: list[str] = []
+    installs: list[TriggerSql] = []
+    enables: list[str] = []
     for state in status(*uris, database=database):
         if state.status == Status.PRUNE and prune and state.installed is not None:
             pruned += _prune_sql([state.installed])
@@ -257,11 +265,11 @@ def _install_sql(
         elif state.status == Status.OUTDATED or (
             state.status == Status.UNINSTALLED and not (present_only and not state.table_exists)
         ):
-            statements += state.trigger.compile(state.model).sql.install_sql(version)
+            installs.append(state.trigger.compile(state.model).sql)
         elif state.status == Status.INSTALLED and state.enabled is False:
-            compiled = state.trigger.compile(state.model)
-            statements += _enable_sql([compiled], True)
-    return pruned + statements
+            enables += _enable_sql([state.trigger.compile(state.model)], True)
+    installed = compiler.install_batch_sql(installs, version) if installs else []
+    return pruned + installed + enables
 
 
 def uninstall(*uris: str, database: str | None = None) -> None:
@@ -446,7 +454,11 @@ def _read_catalog(
 
 def status(*uris: str, database: str | None = None) -> list[TriggerStatus]:
     """The status of registered triggers (all when no URI is given) and of triggers to prune."""
-    alias = _alias(database)
+    with memo.one_pass():
+        return _status(uris, _alias(database))
+
+
+def _status(uris: tuple[str, ...], alias: str) -> list[TriggerStatus]:
     selected = registry.registered(*uris)
     if not is_postgres(alias):
         return [TriggerStatus(t.get_uri(m), Status.UNALLOWED, None, m, t) for m, t in selected]

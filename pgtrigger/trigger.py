@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models.signals import class_prepared
 
-from pgtrigger import compat4x, compiler, fingerprint, installation, registry, sql
+from pgtrigger import compat4x, compiler, fingerprint, installation, memo, registry, sql
 from pgtrigger.conditions import Condition
 from pgtrigger.func import Func
 from pgtrigger.primitives import (
@@ -308,6 +308,9 @@ class Trigger:
 
     def compile(self, model: type[models.Model]) -> compiler.Trigger:
         """The SQL of this trigger on ``model``, as stored in migrations."""
+        return memo.cached("compile", self, model, lambda: self._compile(model))
+
+    def _compile(self, model: type[models.Model]) -> compiler.Trigger:
         return compiler.Trigger(
             name=str(self.name),
             sql=compiler.TriggerSql(

@@ -137,8 +137,14 @@ def test_sql_is_what_install_sends(capsys):
     call_command("pgtrigger", "uninstall", PROTECT, verbosity=0)  # install skips installed ones
     with connection.execute_wrapper(record):
         call_command("pgtrigger", "install", PROTECT, verbosity=0)
-    body = printed.split("\n", 1)[1].strip()
-    assert [s for s in sent if "CREATE OR REPLACE FUNCTION" in s] == [body.removesuffix(";")]
+    # Install sends the printed function and trigger in its one batch (with the catalog check
+    # and the comment of all the triggers it installs in one block each, see install_batch_sql).
+    ((batch,),) = [[s for s in sent if "CREATE OR REPLACE FUNCTION" in s]]
+    ((model, trigger),) = pgtrigger.registered(PROTECT)
+    compiled = trigger.compile(model).sql
+    for statement in (compiled.function_sql(), compiled.trigger_sql(replace=True)):
+        assert f"{statement};\n" in printed
+        assert statement in batch
 
 
 def test_running_the_printed_sql_installs_the_trigger(capsys):

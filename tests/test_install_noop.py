@@ -18,7 +18,7 @@ from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 import pgtrigger
-from pgtrigger import installation
+from pgtrigger import compiler, installation
 from pgtrigger.apps import _install_on_migrate
 from tests.models import ProtectedModel
 
@@ -89,11 +89,10 @@ def test_install_sends_ddl_only_for_missing_outdated_and_disabled_triggers():
 
     with ddl_sent() as batches:
         pgtrigger.install()
-    # One batch: the three triggers' statements, in registry order, and nothing else.
+    # One batch: the two triggers' statements, in registry order, the enable, and nothing else.
     version = connection.pg_version
     expected = [
-        *missing.compile(missing_model).sql.install_sql(version),
-        *compiled.install_sql(version),
+        *compiler.install_batch_sql([missing.compile(missing_model).sql, compiled], version),
         f'ALTER TABLE "{disabled_model._meta.db_table}" ENABLE TRIGGER '
         f'"{disabled.get_pgid(disabled_model)}"',
     ]
@@ -107,7 +106,8 @@ def test_install_on_migrate_installs_only_what_is_missing():
     trigger.uninstall(model)
     with ddl_sent() as batches, override_settings(PGTRIGGER_INSTALL_ON_MIGRATE=True):
         _install_on_migrate(_last_app_with_models(), using="default")
-    assert batches == [";\n".join(trigger.compile(model).sql.install_sql(connection.pg_version))]
+    compiled = trigger.compile(model).sql
+    assert batches == [";\n".join(compiler.install_batch_sql([compiled], connection.pg_version))]
     assert _statuses()[trigger.get_uri(model)] == (installation.Status.INSTALLED, True)
 
 

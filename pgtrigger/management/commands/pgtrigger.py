@@ -251,9 +251,11 @@ class Command(BaseCommand):
                 )
 
     def _sql(self, uris: tuple[str, ...], database: str) -> None:
-        """The statements ``install`` sends for each trigger, as compiled for this server.
+        """The statements that install each trigger, as compiled for this server.
 
-        ``install`` sends them all in one transaction; so should whoever runs them.
+        They are the ones migrations run. ``install`` sends the same in one transaction, with
+        the catalog checks and comments of all its triggers in one block each
+        (``compiler.install_batch_sql``); whoever runs these should use one transaction too.
         """
         selected = [
             (m, t) for m, t in registry.registered(*uris) if installation._allowed(m, database)
