@@ -14,7 +14,6 @@ import socket
 import threading
 from typing import Any
 
-
 _READY = b"Z\x00\x00\x00\x05"
 
 
