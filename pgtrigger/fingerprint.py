@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from pgtrigger.trigger import Trigger
 
 _PYTHON_ONLY = frozenset({"tags"})
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def declaration(trigger: Trigger, model: type[models.Model]) -> str:
@@ -97,4 +99,6 @@ def stable(value: Any) -> Any:
     if hasattr(value, "__dict__"):
         kind = type(value)
         return [f"{kind.__module__}.{kind.__qualname__}", stable(dict(vars(value)))]
-    return repr(value)
+    # A default repr names the object's address, different in every process (``object()``
+    # sentinels): the object's type is what stays.
+    return _ADDRESS.sub("", repr(value))

@@ -200,3 +200,16 @@ def test_verbosity_0_is_silent(capsys):
     for args in (("uninstall", PROTECT), ("install",), ("disable",), ("enable",), ("prune",)):
         assert said(capsys, *args, verbosity=0) == ""
     assert installation.status(PROTECT)[0].status == "INSTALLED"
+
+
+def test_makemigrations_without_labels_adopts_the_projects_own_apps():
+    """The default of ``pgtrigger makemigrations``: every app not installed from a package
+    index, whose migrations the team can write."""
+    from pgtrigger.management.commands.pgtrigger import _owned_apps
+
+    owned = set(_owned_apps())
+    assert {"tests", "pghistory_app", "admin_tests", "cookbook"} <= owned
+    # django-pghistory (its 4.x migration files stay as they are) and Django's own apps.
+    assert not {"pghistory", "auth", "contenttypes", "admin"} & owned
+    # This project's own migrations are current: nothing to adopt, the check passes.
+    call_command("pgtrigger", "makemigrations", "--check", "--dry-run", verbosity=0)

@@ -168,6 +168,10 @@ def test_adopting_the_faster_sql_and_rolling_back(project):
     legacy_source = project.sql(
         "SELECT prosrc FROM pg_proc WHERE proname LIKE 'pgtrigger_status_fsm_%%'"
     )
+    # Without app labels, the project's own apps: the gate fails until they are adopted.
+    gate = project.run("pgtrigger", "makemigrations", "--check", "--dry-run", check=False)
+    assert gate.returncode == 1 and "Alter trigger status_fsm on model Book" in gate.stdout
+    assert project.migration_files(app=APP) == ["0001_initial.py"]
     out = project.run("pgtrigger", "makemigrations", APP).stdout
     assert "Alter trigger status_fsm on model Book" in out
     (new,) = [name for name in project.migration_files(app=APP) if not name.startswith("0001")]

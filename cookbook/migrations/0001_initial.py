@@ -630,7 +630,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_2efbf,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_2efbf\"()",
                     constraint=False,
-                    declaration="a1c4b341c8cbe63c05e0d8c626f59dfc8b5aa71d",
+                    declaration="4b9890de3ecae8bd2619cd53a4c932a6abd681a0",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."deleted_at" IS NULL THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_upload"\') OR to_regclass(\'"cookbook_upload"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_upload"\'), to_regclass(\'"cookbook_upload"\'))) THEN\n            UPDATE "cookbook_upload" SET "deleted_at" = now() WHERE "cookbook_upload"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_upload"\'), to_regclass(\'"cookbook_upload"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
                     hash="776e24a476168e027f745292eac205d7caaa361c",

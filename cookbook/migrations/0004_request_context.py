@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_aa289,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_aa289\"()",
                     constraint=False,
-                    declaration="0e597d6f8d6e5efb506f3785583150e176d400e0",
+                    declaration="3e20e013bb388f9d8ad6afdc32f0f6e5037da114",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"cookbook_article"\') OR to_regclass(\'"cookbook_article"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_article"\'), to_regclass(\'"cookbook_article"\'))) THEN\n            UPDATE "cookbook_article" SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer) WHERE "cookbook_article"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'\'pgtrigger.context\'\', true), \'\'\'\')::jsonb ->> \'\'actor\'\') AS integer) WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."cookbook_article"\'), to_regclass(\'"cookbook_article"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
                     hash="8282b7b6b672504e1c45ae8b7fa041fd59419649",

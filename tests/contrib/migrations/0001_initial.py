@@ -594,7 +594,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_07430,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_07430\"()",
                     constraint=False,
-                    declaration="ab937f96b0b8afba460662d7ff367d652784d7e8",
+                    declaration="1eda345990223de262e8a77cb7f27110797ff409",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."deleted_at" IS NULL THEN\n        IF (TG_RELID = to_regclass(\'"contrib_tests_softtimestamp"\') OR to_regclass(\'"contrib_tests_softtimestamp"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softtimestamp"\'), to_regclass(\'"contrib_tests_softtimestamp"\'))) THEN\n            UPDATE "contrib_tests_softtimestamp" SET "deleted_at" = now() WHERE "contrib_tests_softtimestamp"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "deleted_at" = now() WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."contrib_tests_softtimestamp"\'), to_regclass(\'"contrib_tests_softtimestamp"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
                     hash="7bc8616752035ec2a31394af6fb244c791773dd4",

@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 sql=pgtrigger.compiler.TriggerSql(
                     body="FOR EACH ROW WHEN ((strpos(translate(COALESCE(current_setting('pgtrigger.ignore', true), ''), '{}\"', ',,,'), ',pgtrigger_soft_delete_b2690,') = 0)) EXECUTE FUNCTION \"pgtrigger_soft_delete_b2690\"()",
                     constraint=False,
-                    declaration="065460a86a53515f10ef8f691c38845e2ec2052e",
+                    declaration="058561919000f65e5039dfa95251b5351b92114a",
                     event="BEFORE DELETE",
                     function='\nBEGIN\n    IF OLD."is_active" IS DISTINCT FROM false THEN\n        IF (TG_RELID = to_regclass(\'"runtime_tests_contextsoftdeleted"\') OR to_regclass(\'"runtime_tests_contextsoftdeleted"\') IS NOT DISTINCT FROM coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_contextsoftdeleted"\'), to_regclass(\'"runtime_tests_contextsoftdeleted"\'))) THEN\n            UPDATE "runtime_tests_contextsoftdeleted" SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'pgtrigger.context\', true), \'\')::jsonb ->> \'actor\') AS integer) WHERE "runtime_tests_contextsoftdeleted"."id" = OLD."id";\n        ELSE\n            EXECUTE format(\'UPDATE %1$s SET "is_active" = false, "deleted_by_id" = CAST((NULLIF(current_setting(\'\'pgtrigger.context\'\', true), \'\'\'\')::jsonb ->> \'\'actor\'\') AS integer) WHERE %1$s."id" = $1\', coalesce(to_regclass(quote_ident(TG_TABLE_SCHEMA) || \'."runtime_tests_contextsoftdeleted"\'), to_regclass(\'"runtime_tests_contextsoftdeleted"\'))::text) USING OLD."id";\n        END IF;\n    END IF;\n    RETURN NULL;\nEND;\n',
                     hash="d6732bfa10dbe30851198ec8443c8057df9a75ea",
