@@ -30,7 +30,8 @@ from pgtrigger.migrations import DeferredInstall
 _DEPENDENT_TRIGGERS_SQL = f"""
 SELECT DISTINCT t.tgname, pg_catalog.pg_get_triggerdef(t.oid),
        pg_catalog.obj_description(t.oid, 'pg_trigger'), t.tgenabled,
-       {compiler.FINGERPRINT_SQL.replace("%", "%%")}
+       {compiler.FINGERPRINT_SQL.replace("%", "%%")},
+       pg_catalog.obj_description(p.oid, 'pg_proc')
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
 {compiler.FINGERPRINT_FROM}
@@ -127,7 +128,7 @@ class TriggerSchemaEditorMixin:
             new_db_params,
             strict,
         )
-        for name, definition, comment, enabled, fingerprint in dependent:
+        for name, definition, comment, enabled, fingerprint, function_comment in dependent:
             # The table's name is the one in the definition: a type change never renames it.
             self.execute(definition, params=None)
             table = sql.quote_table(model._meta.db_table)
@@ -143,6 +144,12 @@ class TriggerSchemaEditorMixin:
                     f"IS {sql.quote_literal(comment)}",
                     params=None,
                 )
+            if not recorded and function_comment == fingerprint:
+                # 4.x's layout (its comment is the hash alone): the fingerprint is the
+                # function's comment, which the trigger's re-creation does not touch.
+                self.execute(
+                    compiler.function_fingerprint_sql(name, model._meta.db_table), params=None
+                )
             if enabled == "D":
                 self.execute(
                     f"ALTER TABLE {table} DISABLE TRIGGER {sql.quote_ident(name)}", params=None
@@ -150,7 +157,7 @@ class TriggerSchemaEditorMixin:
 
     def _pgtrigger_dependent(
         self, table: str, column: str
-    ) -> list[tuple[str, str, str | None, str, str]]:
+    ) -> list[tuple[str, str, str | None, str, str, str | None]]:
         with self.connection.cursor() as cursor:
             cursor.execute(_DEPENDENT_TRIGGERS_SQL, [sql.quote_table(table), column])
             return list(cursor.fetchall())

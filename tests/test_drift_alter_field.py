@@ -65,3 +65,26 @@ def test_type_change_keeps_a_hand_edited_when_reported():
     _name_to_text()
     status = installation.trigger_status(ProtectedModel, NAME_FROZEN)
     assert (status.status, status.drift) == (installation.Status.OUTDATED, (Drift.WHEN,))
+
+
+def test_type_change_keeps_a_trigger_of_4x_layout_installed():
+    """4.x's layout keeps the fingerprint on the function (its comment is 4.x's hash alone)."""
+    legacy = NAME_FROZEN.compile_4x(ProtectedModel)
+    assert legacy is not None
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(legacy.sql.install_sql(connection.pg_version)))
+    status = installation.trigger_status(ProtectedModel, NAME_FROZEN)
+    assert (status.status, status.drift) == (installation.Status.INSTALLED, ())
+    _name_to_text()
+    assert "::text = 'frozen" not in _definition()
+    status = installation.trigger_status(ProtectedModel, NAME_FROZEN)
+    assert (status.status, status.drift) == (installation.Status.INSTALLED, ())
+    # The new rendering's fingerprint is on the function; the trigger's comment is still 4.x's
+    # hash alone, which 4.17's ls reads.
+    assert status.installed.fingerprint == status.installed.current_fingerprint
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT obj_description(oid, 'pg_trigger') FROM pg_trigger WHERE tgname = %s",
+            [NAME_FROZEN.get_pgid(ProtectedModel)],
+        )
+        assert cursor.fetchone()[0] == legacy.sql.hash
