@@ -99,6 +99,20 @@ def test_soft_delete_flags_the_row_of_the_table_it_fired_for(
     }
 
 
+def test_soft_delete_passes_over_a_temporary_table_of_the_same_name():
+    """A session's temporary table is looked in before the search path: the check that lets
+    the static statement run when the fired schema comes first does not hold then."""
+    table = m.SoftBool._meta.db_table
+    tenant_tables(m.SoftBool)
+    sql(f'CREATE TEMPORARY TABLE "{table}" (LIKE public."{table}" INCLUDING ALL)')
+    for schema in ("a", "pg_temp"):
+        sql(f"INSERT INTO \"{schema}\".\"{table}\" (id, name, is_active) VALUES (1, 'x', true)")
+    search_path("a")  # the fired schema first; the temporary table before it
+    sql(f'DELETE FROM "a"."{table}" WHERE id = 1')
+    assert sql(f'SELECT is_active FROM "a"."{table}"') == [(False,)]
+    assert sql(f'SELECT is_active FROM pg_temp."{table}"') == [(True,)]
+
+
 def test_soft_delete_with_now_stamps_the_fired_table():
     tenant_tables(m.SoftTimestamp)
     table = m.SoftTimestamp._meta.db_table
