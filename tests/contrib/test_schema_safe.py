@@ -106,7 +106,7 @@ def test_soft_delete_passes_over_a_temporary_table_of_the_same_name():
     tenant_tables(m.SoftBool)
     sql(f'CREATE TEMPORARY TABLE "{table}" (LIKE public."{table}" INCLUDING ALL)')
     for schema in ("a", "pg_temp"):
-        sql(f"INSERT INTO \"{schema}\".\"{table}\" (id, name, is_active) VALUES (1, 'x', true)")
+        sql(f'INSERT INTO "{schema}"."{table}" (id, name, is_active) VALUES (1, \'x\', true)')
     search_path("a")  # the fired schema first; the temporary table before it
     sql(f'DELETE FROM "a"."{table}" WHERE id = 1')
     assert sql(f'SELECT is_active FROM "a"."{table}"') == [(False,)]
