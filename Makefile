@@ -42,9 +42,10 @@ demo: $(STAMP)
 # The venvs `make test` uses, without running it (.ci/run builds the other legs' meanwhile).
 venv: $(STAMP) $(STAMP417)
 
-# In parallel, a worker per core (ARGS="-n 3" sets the count, ARGS="-n 0" runs in one process).
+# In parallel, a worker per core (ARGS="-n 3" sets the count, ARGS="-n 0" runs in one process);
+# an idle worker takes tests queued for the other, so the long ones do not make a tail.
 test: $(STAMP) $(STAMP417)
-	PGTRIGGER417_PYTHON=$(VENV417)/bin/python $(BIN)/python -m pytest -n auto $(ARGS)
+	PGTRIGGER417_PYTHON=$(VENV417)/bin/python $(BIN)/python -m pytest -n auto --dist worksteal $(ARGS)
 
 # Type checkers only where linting runs: the stubs follow the newest Django.
 $(TYPING_STAMP): $(STAMP)
