@@ -40,7 +40,7 @@ class _Data:
 # ``pgtrigger.installation`` compares cover, as PostgreSQL itself renders it: the WHEN clause of
 # pg_get_triggerdef (from "FOR EACH" up to the last "EXECUTE FUNCTION", a span that names no
 # schema, so the search path does not change it) and the function's configuration (proconfig).
-# Two md5s, recorded in the trigger's comment when it is installed (``comment_sql``), compared
+# Two md5s, recorded in the trigger's comment when it is installed (``comments_sql``), compared
 # with the live catalog by ``installation.status``. ``t`` is the pg_trigger row, ``p`` its pg_proc;
 # ``FINGERPRINT_FROM`` joins what ``FINGERPRINT_SQL`` reads (OFFSET 0 keeps PostgreSQL from
 # inlining it, which would render the definition once per use).
@@ -66,20 +66,40 @@ def _fingerprint_query(pgid: str, quoted_table: str) -> str:
     )
 
 
-def comment_sql(pgid: str, table: str, hash: str) -> str:
-    """``COMMENT ON TRIGGER``: ``"{hash} {fingerprint}"``, the fingerprint read from the catalog.
+def comments_sql(triggers: Iterable[tuple[str, str, str]]) -> str:
+    """``COMMENT ON TRIGGER`` for each ``(pgid, table, hash)``: ``"{hash} {fingerprint}"``, the
+    fingerprint read from the catalog, in one block.
 
-    Run after the trigger and its function are (re)created, in the same transaction: the
+    Run after the triggers and their functions are (re)created, in the same transaction: the
     fingerprint is PostgreSQL's rendering of what was just installed (``FINGERPRINT_SQL``).
     """
-    quoted_table = sql.quote_table(table)
-    prefix = f"COMMENT ON TRIGGER {sql.quote_ident(pgid)} ON {quoted_table} IS "
+    values = _values((pgid, sql.quote_table(table), hash) for pgid, table, hash in triggers)
     return (
-        "DO $pgtrigger$ BEGIN EXECUTE "
-        f"{sql.quote_literal(prefix)} || pg_catalog.quote_literal("
-        f"{sql.quote_literal(hash + ' ')} || {_fingerprint_query(pgid, quoted_table)}); "
-        "END $pgtrigger$"
+        "DO $pgtrigger$ DECLARE r record; BEGIN FOR r IN SELECT t.tgname, t.tgrelid, "
+        f"v.hash || ' ' || {FINGERPRINT_SQL} AS comment "
+        f"FROM (VALUES {values}) AS v(pgid, tbl, hash) JOIN pg_catalog.pg_trigger t "
+        "ON t.tgname = v.pgid AND t.tgrelid = pg_catalog.to_regclass(v.tbl) "
+        f"JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid {FINGERPRINT_FROM} "
+        "LOOP EXECUTE pg_catalog.format('COMMENT ON TRIGGER %I ON %s IS %L', r.tgname, "
+        "r.tgrelid::pg_catalog.regclass, r.comment); END LOOP; END $pgtrigger$"
     )
+
+
+def drop_constraint_triggers_sql(triggers: Iterable[tuple[str, str]]) -> str:
+    """Drop the constraint triggers named by ``(pgid, table)``, in one block: a plain trigger
+    cannot replace a constraint trigger of the same name."""
+    values = _values((pgid, sql.quote_table(table)) for pgid, table in triggers)
+    return (
+        "DO $pgtrigger$ DECLARE r record; BEGIN FOR r IN SELECT t.tgname, t.tgrelid "
+        f"FROM pg_catalog.pg_trigger t JOIN (VALUES {values}) AS v(pgid, tbl) "
+        "ON t.tgname = v.pgid AND t.tgrelid = pg_catalog.to_regclass(v.tbl) "
+        "WHERE t.tgconstraint <> 0 LOOP EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', "
+        "r.tgname, r.tgrelid::pg_catalog.regclass); END LOOP; END $pgtrigger$"
+    )
+
+
+def _values(rows: Iterable[Iterable[str]]) -> str:
+    return ", ".join("(" + ", ".join(sql.quote_literal(v) for v in row) + ")" for row in rows)
 
 
 def function_fingerprint_sql(pgid: str, table: str) -> str:
@@ -216,100 +236,64 @@ class TriggerSql(_Data):
         )
 
     def comment_sql(self) -> str:
-        """The comment that records the hash and the catalog's fingerprint (``comment_sql``)."""
-        return comment_sql(self.pgid, self.table, self.hash)
+        """The comment that records the hash and the catalog's fingerprint (``comments_sql``)."""
+        return comments_sql([(self.pgid, self.table, self.hash)])
 
     def prelude_sql(self) -> list[str]:
         return []
+
+    def replaced_in_place(self, server_version: int) -> bool:
+        """Whether ``CREATE OR REPLACE TRIGGER`` installs it (PostgreSQL 14+, not for
+        constraint triggers), rather than a drop and a create."""
+        return server_version >= 140000 and not self.constraint
+
+    def create_sql(self, server_version: int) -> list[str]:
+        """The function and the trigger, created or replaced."""
+        replace = self.replaced_in_place(server_version)
+        statements = [self.function_sql()]
+        if not replace:
+            statements.append(self.drop_trigger_sql())
+        statements.append(self.trigger_sql(replace=replace))
+        return statements
+
+    def fires_sql(self) -> list[str]:
+        """The declared ``fires`` mode, set once the trigger exists (``CREATE [OR REPLACE]
+        TRIGGER`` always installs an ``ORIGIN`` trigger)."""
+        return [self.enable_sql()] if self.fires != "ORIGIN" else []
 
     def install_sql(self, server_version: int = 140000) -> list[str]:
         """Statements that create or replace the trigger in place.
 
         On PostgreSQL 14+ a plain trigger is replaced with ``CREATE OR REPLACE TRIGGER`` so the
-        table is never without it. Constraint triggers cannot be replaced and are re-created;
-        within the installing transaction no other session sees the gap.
+        table is never without it (a constraint trigger of the same name is dropped first).
+        Constraint triggers cannot be replaced and are re-created; within the installing
+        transaction no other session sees the gap.
         """
-        statements = [*self.prelude_sql(), self.function_sql()]
-        replace = server_version >= 140000 and not self.constraint
-        if replace:
-            # A constraint trigger of the same name cannot be replaced by a plain one.
-            statements.append(self._drop_if_constraint_sql())
-        else:
-            statements.append(self.drop_trigger_sql())
-        statements += [self.trigger_sql(replace=replace), self.comment_sql()]
-        if self.fires != "ORIGIN":
-            # CREATE [OR REPLACE] TRIGGER always installs an ORIGIN trigger.
-            statements.append(self.enable_sql())
-        return statements
-
-    def _drop_if_constraint_sql(self) -> str:
-        table = sql.quote_literal(sql.quote_table(self.table))
-        return (
-            "DO $pgtrigger$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger "
-            f"WHERE tgname = {sql.quote_literal(self.pgid)} AND tgconstraint <> 0 "
-            f"AND tgrelid = to_regclass({table})) THEN {self.drop_trigger_sql()}; "
-            "END IF; END $pgtrigger$"
-        )
+        return install_batch_sql([self], server_version)
 
     def uninstall_sql(self) -> list[str]:
         return [self.drop_trigger_sql(), f"DROP FUNCTION IF EXISTS {sql.quote_ident(self.pgid)}()"]
 
 
 def install_batch_sql(triggers: Sequence[TriggerSql], server_version: int) -> list[str]:
-    """The ``install_sql`` of each of ``triggers``, as one batch sends them.
+    """The statements that install ``triggers``, sent as one batch.
 
-    The same statements, except that the catalog checks (a constraint trigger of the same name
-    to drop) and the comments (hash and fingerprint) of this package's triggers are each one
-    ``DO`` block for the whole batch, run before and after every trigger is created: PL/pgSQL
-    compiles an anonymous block on each run, and two per trigger were most of an install's time.
+    The catalog check (constraint triggers to drop) and the comments of this package's
+    triggers are one ``DO`` block each for the whole batch, before and after the triggers are
+    created: PL/pgSQL compiles an anonymous block each time it runs one, and two per trigger
+    were most of an install's time. Triggers of 4.x's layout keep their own statements.
     """
     ours = [t for t in triggers if type(t) is TriggerSql]
-    replaced = [t for t in ours if server_version >= 140000 and not t.constraint]
-    statements = [_drop_constraint_triggers_sql(replaced)] if replaced else []
+    replaced = [(t.pgid, t.table) for t in ours if t.replaced_in_place(server_version)]
+    statements = [drop_constraint_triggers_sql(replaced)] if replaced else []
     for trigger in triggers:
-        if type(trigger) is not TriggerSql:
+        if type(trigger) is TriggerSql:
+            statements += trigger.create_sql(server_version)
+        else:
             statements += trigger.install_sql(server_version)
-            continue
-        replace = server_version >= 140000 and not trigger.constraint
-        statements.append(trigger.function_sql())
-        if not replace:
-            statements.append(trigger.drop_trigger_sql())
-        statements.append(trigger.trigger_sql(replace=replace))
-        if trigger.fires != "ORIGIN":
-            statements.append(trigger.enable_sql())
     if ours:
-        statements.append(_comments_sql(ours))
-    return statements
-
-
-def _values(rows: Iterable[Iterable[str]]) -> str:
-    return ", ".join("(" + ", ".join(sql.quote_literal(v) for v in row) + ")" for row in rows)
-
-
-def _drop_constraint_triggers_sql(triggers: Sequence[TriggerSql]) -> str:
-    """Drop the constraint triggers named as ``triggers`` (which are replaced by plain ones)."""
-    values = _values((t.pgid, sql.quote_table(t.table)) for t in triggers)
-    return (
-        "DO $pgtrigger$ DECLARE r record; BEGIN FOR r IN SELECT t.tgname, t.tgrelid "
-        f"FROM pg_catalog.pg_trigger t JOIN (VALUES {values}) AS v(pgid, tbl) "
-        "ON t.tgname = v.pgid AND t.tgrelid = pg_catalog.to_regclass(v.tbl) "
-        "WHERE t.tgconstraint <> 0 LOOP EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', "
-        "r.tgname, r.tgrelid::pg_catalog.regclass); END LOOP; END $pgtrigger$"
-    )
-
-
-def _comments_sql(triggers: Sequence[TriggerSql]) -> str:
-    """``comment_sql`` of each of ``triggers``, in one block."""
-    values = _values((t.pgid, sql.quote_table(t.table), t.hash) for t in triggers)
-    return (
-        "DO $pgtrigger$ DECLARE r record; BEGIN FOR r IN SELECT t.tgname, t.tgrelid, "
-        f"v.hash || ' ' || {FINGERPRINT_SQL} AS comment "
-        f"FROM (VALUES {values}) AS v(pgid, tbl, hash) JOIN pg_catalog.pg_trigger t "
-        "ON t.tgname = v.pgid AND t.tgrelid = pg_catalog.to_regclass(v.tbl) "
-        f"JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid {FINGERPRINT_FROM} "
-        "LOOP EXECUTE pg_catalog.format('COMMENT ON TRIGGER %I ON %s IS %L', r.tgname, "
-        "r.tgrelid::pg_catalog.regclass, r.comment); END LOOP; END $pgtrigger$"
-    )
+        statements.append(comments_sql((t.pgid, t.table, t.hash) for t in ours))
+    return statements + [stmt for t in ours for stmt in t.fires_sql()]
 
 
 class Trigger(_Data):

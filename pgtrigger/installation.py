@@ -402,7 +402,7 @@ def _installed_trigger(row: Any) -> InstalledTrigger:
     """An ``InstalledTrigger`` from a row of ``_CATALOG_SQL``."""
     oid, schema, table, pgid, enabled, tgenabled, comment, source, function_schema, shape = row[:10]
     current_fingerprint, has_when, constraint, language, security_definer, config, rel = row[10:17]
-    # The comment is "{hash} {fingerprint}" (``compiler.comment_sql``), or the hash alone: 4.x's,
+    # The comment is "{hash} {fingerprint}" (``compiler.comments_sql``), or the hash alone: 4.x's,
     # whose fingerprint, when this package installed it, is the function's comment
     # (``compiler.function_fingerprint_sql``; a built-in's description is no fingerprint).
     hash, _, fingerprint = (comment or "").partition(" ")

@@ -136,7 +136,9 @@ class TriggerSchemaEditorMixin:
             if recorded and recorded == fingerprint:
                 # The WHEN clause was as installed; the new column type may change how
                 # PostgreSQL renders it (casts): record the fingerprint of the new rendering.
-                self.execute(compiler.comment_sql(name, model._meta.db_table, hash), params=None)
+                self.execute(
+                    compiler.comments_sql([(name, model._meta.db_table, hash)]), params=None
+                )
             elif comment is not None:
                 # Kept verbatim: a WHEN edited by hand (or unverified) stays reported as drift.
                 self.execute(
