@@ -1,10 +1,11 @@
 """Count round trips on the wire: a TCP proxy in front of the database server.
 
-A round trip is a request the client sends once the server has answered the previous one in
-full (its ReadyForQuery message), or at the connection's start, however many messages and TCP
-segments it takes: a pipelined or multi-statement request is one, even when the server starts
-answering a pipeline before the client has sent all of it. Driver-independent, it counts what
-the network sees.
+A round trip is a request that the server answers in full, with a ReadyForQuery message: a
+simple Query message, or the Sync that closes an extended-protocol request. A pipelined or
+multi-statement request is one, however many messages and TCP segments it takes, and a Flush
+sent after it (psycopg 3 sends Sync, then Flush) is not another. Counted from the client's
+messages, so the count does not depend on how the bytes happen to be split in time.
+Driver-independent, it counts what the network sees.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import socket
 import threading
 from typing import Any
 
-_READY = b"Z\x00\x00\x00\x05"
+_REQUESTS = (b"Q", b"S")  # the messages the server answers with ReadyForQuery
+# Untyped messages before the StartupMessage: SSLRequest and GSSENCRequest.
+_NEGOTIATIONS = (80877103, 80877104)
 
 
 class WireCounter:
@@ -64,7 +67,7 @@ class WireCounter:
         selector = selectors.DefaultSelector()
         selector.register(client, selectors.EVENT_READ, server)
         selector.register(server, selectors.EVENT_READ, client)
-        answered, tail = True, b""  # the server is idle; the last bytes it sent
+        messages = _Messages()
         try:
             while True:
                 for key, _ in selector.select():
@@ -73,15 +76,10 @@ class WireCounter:
                     if not data:
                         return
                     if source is client:
+                        requests = messages.feed(data)
                         with self._lock:
-                            self.round_trips += answered
+                            self.round_trips += requests
                             self.sent += data
-                        answered = False
-                    else:
-                        # ReadyForQuery: 'Z', length 5 (then the status byte), maybe split
-                        # across two reads.
-                        answered = answered or _READY in tail + data
-                        tail = (tail + data)[-len(_READY) :]
                     key.data.sendall(data)
         except OSError:
             return
@@ -89,3 +87,29 @@ class WireCounter:
             selector.close()
             client.close()
             server.close()
+
+
+class _Messages:
+    """Frames the client's side of the protocol; counts the requests (``_REQUESTS``)."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.startup = True  # untyped messages until the StartupMessage
+
+    def feed(self, data: bytes) -> int:
+        self.buffer += data
+        requests = 0
+        while True:
+            header = 4 if self.startup else 5
+            if len(self.buffer) < header:
+                return requests
+            length = int.from_bytes(self.buffer[header - 4 : header], "big")
+            size = length if self.startup else 1 + length
+            if len(self.buffer) < size:
+                return requests
+            if self.startup:
+                code = int.from_bytes(self.buffer[4:8], "big")
+                self.startup = code in _NEGOTIATIONS
+            elif bytes(self.buffer[:1]) in _REQUESTS:
+                requests += 1
+            del self.buffer[:size]
