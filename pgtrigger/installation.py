@@ -563,7 +563,8 @@ class MigratedTriggers:
 
     def get(self, model: type[models.Model], name: str) -> TriggerSql | None:
         if self._state is None:
-            self._state = self._load()
+            # Once per pass: install reads the status again under its lock.
+            self._state = memo.cached("migration state", self.database, None, self._load)
         model_state = self._state.models.get((model._meta.app_label, model._meta.model_name))
         for compiled in (model_state.options.get("triggers") or []) if model_state else []:
             if getattr(compiled, "name", None) == name and hasattr(compiled, "sql"):

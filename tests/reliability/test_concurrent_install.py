@@ -24,7 +24,7 @@ from tests.reliability.models import Account
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URI = "reliability_tests.Account:account_fsm"
-ROUNDS = 100 if os.environ.get("PGTRIGGER_STRESS") else 3
+ROUNDS = 25 if os.environ.get("PGTRIGGER_STRESS") else 3
 WORKERS = 4
 
 
