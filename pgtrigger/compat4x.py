@@ -194,6 +194,14 @@ def _literal(value: Any) -> str:
     except ImportError:  # pragma: no cover - psycopg2 leg
         import psycopg2.extensions
 
+        if isinstance(value, str):
+            # psycopg2 escapes a string by the last connection's standard_conforming_strings
+            # (libpq keeps it per process), so a fingerprint would differ between processes:
+            # write it as psycopg 3 does, whatever the state.
+            escaped = value.replace("'", "''")
+            if "\\" in escaped:
+                return " E'" + escaped.replace("\\", "\\\\") + "'"
+            return f"'{escaped}'"
         return bytes(psycopg2.extensions.adapt(value).getquoted()).decode()
     return bytes(psycopg.adapt.Transformer().as_literal(value)).decode()
 

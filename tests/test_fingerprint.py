@@ -55,3 +55,12 @@ def test_the_repository_migrations_hold_what_the_declarations_compile_to():
         env=env,
     )
     assert result.returncode == 0, "stale (run scripts/refresh_migrations.py):\n" + result.stdout
+
+
+def test_string_literals_render_as_417_with_psycopg_3_whatever_the_driver():
+    """4.x inlined condition values with the driver's quoting. psycopg2's depends on the last
+    connection of the process, which would make the fingerprint differ between processes."""
+    from pgtrigger import compat4x
+
+    assert compat4x._literal("it's") == "'it''s'"
+    assert compat4x._literal("$$ \\ %_") == " E'$$ \\\\ %_'"
