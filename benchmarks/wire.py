@@ -21,8 +21,8 @@ _NEGOTIATIONS = (80877103, 80877104)
 
 
 class WireCounter:
-    """Proxy 127.0.0.1:``port`` to the server of a Django ``settings_dict``; count round trips
-    and keep what clients sent."""
+    """Proxy 127.0.0.1:``port`` to the server of a Django ``settings_dict``; keep the messages
+    clients sent (``(type, payload)``, since the last ``reset``) and count their round trips."""
 
     def __init__(self, settings_dict: dict[str, Any]) -> None:
         host, port = settings_dict["HOST"] or "localhost", int(settings_dict["PORT"] or 5432)
@@ -33,8 +33,7 @@ class WireCounter:
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen()
         self.port = int(self.listener.getsockname()[1])
-        self.round_trips = 0
-        self.sent = bytearray()  # every byte clients sent, in order
+        self.messages: list[tuple[bytes, bytes]] = []
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -42,10 +41,14 @@ class WireCounter:
         """``base`` (a Django alias's settings) routed through the proxy."""
         return {**base, "HOST": "127.0.0.1", "PORT": str(self.port)}
 
+    @property
+    def round_trips(self) -> int:
+        with self._lock:
+            return sum(kind in _REQUESTS for kind, _ in self.messages)
+
     def reset(self) -> None:
         with self._lock:
-            self.round_trips = 0
-            self.sent.clear()
+            self.messages.clear()
 
     def close(self) -> None:
         self.listener.close()
@@ -76,10 +79,9 @@ class WireCounter:
                     if not data:
                         return
                     if source is client:
-                        requests = messages.feed(data)
+                        framed = messages.feed(data)
                         with self._lock:
-                            self.round_trips += requests
-                            self.sent += data
+                            self.messages += framed
                     key.data.sendall(data)
         except OSError:
             return
@@ -90,26 +92,28 @@ class WireCounter:
 
 
 class _Messages:
-    """Frames the client's side of the protocol; counts the requests (``_REQUESTS``)."""
+    """Frames the client's side of the protocol into typed messages."""
 
     def __init__(self) -> None:
         self.buffer = bytearray()
         self.startup = True  # untyped messages until the StartupMessage
 
-    def feed(self, data: bytes) -> int:
+    def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
+        """The messages ``data`` completes, as ``(type, payload)``; the start-up messages
+        (untyped) are left out."""
         self.buffer += data
-        requests = 0
+        found = []
         while True:
             header = 4 if self.startup else 5
             if len(self.buffer) < header:
-                return requests
+                return found
             length = int.from_bytes(self.buffer[header - 4 : header], "big")
             size = length if self.startup else 1 + length
             if len(self.buffer) < size:
-                return requests
+                return found
             if self.startup:
                 code = int.from_bytes(self.buffer[4:8], "big")
                 self.startup = code in _NEGOTIATIONS
-            elif bytes(self.buffer[:1]) in _REQUESTS:
-                requests += 1
+            else:
+                found.append((bytes(self.buffer[:1]), bytes(self.buffer[5:size])))
             del self.buffer[:size]

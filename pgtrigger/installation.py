@@ -268,8 +268,7 @@ def _install_sql(
             installs.append(state.trigger.compile(state.model).sql)
         elif state.status == Status.INSTALLED and state.enabled is False:
             enables += _enable_sql([state.trigger.compile(state.model)], True)
-    installed = compiler.install_batch_sql(installs, version) if installs else []
-    return pruned + installed + enables
+    return pruned + compiler.install_batch_sql(installs, version) + enables
 
 
 def uninstall(*uris: str, database: str | None = None) -> None:

@@ -52,17 +52,14 @@ def row():
         return Guarded.objects.create(name="row").pk
 
 
-def statements(sent):
-    """The SQL statements in the client's messages (simple queries and Parse messages)."""
-    found, at = [], 0
-    while at < len(sent):
-        kind, length = sent[at : at + 1], int.from_bytes(sent[at + 1 : at + 5], "big")
-        payload = sent[at + 5 : at + 1 + length]
+def statements(messages):
+    """The SQL statements of the client's messages (simple queries and Parse messages)."""
+    found = []
+    for kind, payload in messages:
         if kind == b"Q":
             found += payload.rstrip(b"\0").decode().split(";")
         elif kind == b"P":
             found += payload.split(b"\0")[1].decode().split(";")
-        at += 1 + length
     return [statement.strip() for statement in found if statement.strip()]
 
 
@@ -70,7 +67,7 @@ def count(wire, body):
     """Round trips and our statements sent while ``body`` runs."""
     wire.reset()
     body()
-    sent = statements(bytes(wire.sent))
+    sent = statements(wire.messages)
     # Never anything for the session: no set_config(..., false), no plain SET.
     assert not [s for s in sent if re.match(r"SET\s|.*set_config\([^)]*false\)", s, re.I)]
     return wire.round_trips, len([s for s in sent if s.startswith("SELECT set_config(")])
